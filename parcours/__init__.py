@@ -1,0 +1,1 @@
+"""Parcours: the person-centred record of the social and medico-social sector."""

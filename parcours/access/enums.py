@@ -1,0 +1,36 @@
+from django.db import models
+
+
+class Category(models.TextChoices):
+    """Categories of a person's record, the unit in which access is decided."""
+
+    IDENTITY = "identity", "Identité et coordonnées"
+    PARCOURS = "parcours", "Parcours (admissions et sorties)"
+    ASSESSMENTS = "assessments", "Évaluations des besoins"
+    PROJET = "projet", "Projet personnalisé"
+    SERVICES = "services", "Prestations réalisées"
+    NOTES = "notes", "Transmissions"
+    DOCUMENTS = "documents", "Documents"
+    HEALTH = "health", "Informations de santé"
+
+
+class Action(models.TextChoices):
+    READ = "read", "Lecture"
+    LIST = "list", "Affichage dans une liste"
+    SEARCH = "search", "Recherche"
+    CREATE = "create", "Création"
+    UPDATE = "update", "Modification"
+
+
+WRITE_ACTIONS = {Action.CREATE, Action.UPDATE}
+
+
+class Basis(models.TextChoices):
+    """Why access was granted (or not)."""
+
+    TEAM = "team", "Membre de l'équipe qui accompagne la personne"
+    REGISTRATION = "registration", "Équipe qui a ouvert le dossier (avant admission)"
+    ESTABLISHMENT_DIRECTION = "establishment_direction", "Direction de l'établissement"
+    GESTIONNAIRE_DIRECTION = "gestionnaire_direction", "Direction de l'organisme gestionnaire"
+    VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"
+    NONE = "none", "Aucun droit"

@@ -1,0 +1,168 @@
+"""The one access policy of Parcours: who may read or write which category of whose record, and why.
+
+Rules (business words):
+- A professional (team member) of an establishment reads and writes the record of every person
+  with an admission there that is current, or ended less than PARCOURS_ACCESS_GRACE_DAYS ago.
+- The team of the establishment that opened a record sees it as long as the person has no
+  admission anywhere (pre-admission).
+- An establishment's direction reads and writes the record of every person ever supported there.
+- A gestionnaire's direction reads the records of every person ever supported in one of its
+  establishments, except daily notes, documents and health information, and writes nothing.
+- Nobody else sees anything; superusers administer reference data, not records.
+Consent-based sharing, break-glass, the portal and authorities plug in here as new bases.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from parcours.access.enums import WRITE_ACTIONS, Action, Basis, Category
+from parcours.organisations.models import Establishment
+from parcours.people.models import Person
+from parcours.records.models import Admission
+from parcours.staff.enums import Role
+from parcours.staff.models import Membership
+
+GESTIONNAIRE_HIDDEN = {Category.NOTES, Category.DOCUMENTS, Category.HEALTH}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The establishments a user works in, by role, on a given day."""
+
+    team: frozenset[int]
+    directed: frozenset[int]
+    gestionnaires: frozenset[int]
+    gestionnaire_establishments: frozenset[int]
+
+    @property
+    def all_establishments(self) -> frozenset[int]:
+        return self.team | self.directed | self.gestionnaire_establishments
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.all_establishments
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    basis: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+EMPTY_SCOPE = Scope(frozenset(), frozenset(), frozenset(), frozenset())
+
+
+def scope_of(user) -> Scope:
+    """The user's scope today, computed once per user object (that is, once per request)."""
+    if not getattr(user, "is_authenticated", False):
+        return EMPTY_SCOPE
+    cached = getattr(user, "_parcours_scope", None)
+    if cached is not None:
+        return cached
+    team, directed, gestionnaires = set(), set(), set()
+    rows = Membership.objects.active().filter(professional__user=user).values_list(
+        "role", "establishment_id", "gestionnaire_id"
+    )
+    for role, establishment_id, gestionnaire_id in rows:
+        if role == Role.PROFESSIONAL:
+            team.add(establishment_id)
+        elif role == Role.ESTABLISHMENT_DIRECTOR:
+            directed.add(establishment_id)
+        elif role == Role.GESTIONNAIRE_DIRECTOR:
+            gestionnaires.add(gestionnaire_id)
+    gestionnaire_establishments = (
+        set(Establishment.objects.filter(gestionnaire_id__in=gestionnaires).values_list("pk", flat=True))
+        if gestionnaires
+        else set()
+    )
+    scope = Scope(frozenset(team), frozenset(directed), frozenset(gestionnaires),
+                  frozenset(gestionnaire_establishments))
+    user._parcours_scope = scope
+    return scope
+
+
+def grace_start():
+    return timezone.localdate() - timedelta(days=settings.PARCOURS_ACCESS_GRACE_DAYS)
+
+
+def _team_admissions(establishment_ids) -> Q:
+    return Q(establishment_id__in=establishment_ids) & (Q(end_date__isnull=True) | Q(end_date__gte=grace_start()))
+
+
+def _basis_conditions(scope: Scope) -> list[tuple[str, Q]]:
+    """For each basis, the condition on Person that grants it (most specific first)."""
+    conditions = []
+    if scope.team:
+        conditions.append((Basis.TEAM, Q(Exists(
+            Admission.objects.filter(_team_admissions(scope.team), person_id=OuterRef("pk"))
+        ))))
+        conditions.append((Basis.REGISTRATION, Q(opened_by_id__in=scope.team) & ~Q(Exists(
+            Admission.objects.filter(person_id=OuterRef("pk"))
+        ))))
+    if scope.directed:
+        conditions.append((Basis.ESTABLISHMENT_DIRECTION, Q(Exists(
+            Admission.objects.filter(establishment_id__in=scope.directed, person_id=OuterRef("pk"))
+        )) | (Q(opened_by_id__in=scope.directed) & ~Q(Exists(Admission.objects.filter(person_id=OuterRef("pk")))))))
+    if scope.gestionnaire_establishments:
+        conditions.append((Basis.GESTIONNAIRE_DIRECTION, Q(Exists(
+            Admission.objects.filter(establishment_id__in=scope.gestionnaire_establishments,
+                                     person_id=OuterRef("pk"))
+        ))))
+    return conditions
+
+
+def visible_persons(user) -> QuerySet[Person]:
+    """Every person whose identity the user may read. Lists and searches start here."""
+    conditions = _basis_conditions(scope_of(user))
+    if not conditions:
+        return Person.objects.none()
+    combined = Q()
+    for _, condition in conditions:
+        combined |= condition
+    return Person.objects.filter(combined)
+
+
+def bases_for(user, person: Person) -> list[str]:
+    """The bases on which the user may access this person's record (empty when none)."""
+    scope = scope_of(user)
+    bases = []
+    for basis, condition in _basis_conditions(scope):
+        if Person.objects.filter(condition, pk=person.pk).exists():
+            bases.append(basis)
+    return bases
+
+
+def allows(basis: str, category: str, action: str) -> bool:
+    if basis in {Basis.TEAM, Basis.REGISTRATION, Basis.ESTABLISHMENT_DIRECTION}:
+        return True
+    if basis == Basis.GESTIONNAIRE_DIRECTION:
+        return action not in WRITE_ACTIONS and category not in GESTIONNAIRE_HIDDEN
+    return False
+
+
+def decide(user, person: Person, category: str, action: str = Action.READ) -> Decision:
+    """May this user do this action on this category of this person's record?"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Decision(False, Basis.NONE)
+    for basis in bases_for(user, person):
+        if allows(basis, category, action):
+            return Decision(True, basis)
+    return Decision(False, Basis.NONE)
+
+
+def writable_establishments(user) -> QuerySet[Establishment]:
+    """Establishments in whose name the user may write (admit, note, log a service)."""
+    scope = scope_of(user)
+    return Establishment.objects.filter(pk__in=scope.team | scope.directed)
+
+
+def readable_establishments(user) -> QuerySet[Establishment]:
+    """Establishments whose page (capacity, occupancy, team) the user may open."""
+    return Establishment.objects.filter(pk__in=scope_of(user).all_establishments)

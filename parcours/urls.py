@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("parcours.core.urls")),
+    path("compte/", include("parcours.accounts.urls")),
+    path("personnes/", include("parcours.people.urls")),
+    path("dossiers/", include("parcours.records.urls")),
+    path("etablissements/", include("parcours.organisations.urls")),
+    path("nomenclatures/", include("parcours.nomenclature.urls")),
+    path("admin/", admin.site.urls),
+]

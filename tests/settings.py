@@ -1,0 +1,17 @@
+"""Test settings: production settings with a throwaway key and the immediate task backend."""
+
+import os
+
+os.environ.setdefault("PARCOURS_SECRET_KEY", "tests-only-secret-key-not-for-production")
+os.environ.setdefault("PARCOURS_ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+os.environ.setdefault("PARCOURS_TASKS_BACKEND", "immediate")
+os.environ.setdefault("PARCOURS_SECURE_COOKIES", "0")
+os.environ.setdefault("PARCOURS_HSTS_SECONDS", "0")
+
+from parcours.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
+WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE(%s)"  # noqa: F405
