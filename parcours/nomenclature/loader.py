@@ -72,6 +72,24 @@ SYSTEMS = [
         columns={"code": "code", "label": "label_fr", "short_label": "sigle", "active": "statut",
                  "end_date": "date_fin", "group": "famille", "verified": "verified", "note": "note"},
     ),
+    SystemSpec(
+        slug="deficiences",
+        name="Troubles et déficiences (ROR, JDV_J35)",
+        file="deficiences-ror-jdv-j35.csv",
+        description=(
+            "Spécialisations de prise en charge du ROR, employées ici pour coder la déficience principale et "
+            "les déficiences associées de la personne : aucune nomenclature nationale des déficiences de la "
+            "personne (NATDEF du GEVA) n'a été trouvée sous forme publiée et lisible."
+        ),
+        source="ANS, JDV_J35-SpecialisationDePriseEnCharge-ROR v20260330120000 (codes de TRE_R245-"
+        "SpecialisationDePriseEnCharge), "
+        "https://mos.esante.gouv.fr/NOS/JDV_J35-SpecialisationDePriseEnCharge-ROR/FHIR/"
+        "JDV-J35-SpecialisationDePriseEnCharge-ROR.",
+        url="https://mos.esante.gouv.fr/NOS/TRE_R245-SpecialisationDePriseEnCharge/FHIR/"
+        "TRE-R245-SpecialisationDePriseEnCharge",
+        version="20260330120000",
+        columns={"code": "code", "label": "label_fr"},
+    ),
 ]
 
 
@@ -90,7 +108,7 @@ def _concept_values(row: dict[str, str], columns: dict[str, str]) -> dict:
         else:
             values[field_name] = raw
     if "level" not in columns:
-        values["level"] = values["code"].count(".") + 1
+        values["level"] = 1 if "." not in values["code"] else values["code"].count(".") + 1
     return values
 
 

@@ -2,15 +2,29 @@ from django.db import models
 
 
 class ExitReason(models.TextChoices):
-    HOME = "home", "Retour ou maintien au domicile"
-    OTHER_ESMS = "other_esms", "Orientation vers un autre établissement ou service"
-    HOSPITAL = "hospital", "Hospitalisation de longue durée"
-    ORDINARY_WORK = "ordinary_work", "Insertion en milieu ordinaire de travail"
-    AGE_LIMIT = "age_limit", "Limite d'âge ou fin d'orientation"
-    MOVE = "move", "Déménagement"
-    PERSON_CHOICE = "person_choice", "À l'initiative de la personne ou de sa famille"
-    DEATH = "death", "Décès"
-    OTHER = "other", "Autre motif"
+    """Reasons for the end of a support: ANS TRE_R358-MotifStatutPersonnePriseCharge (OID 1.2.250.1.213.3.3.248,
+    v20231215120000), the codes linked to the status "usager sorti" (188) by ASS_A32. Codes and labels as
+    published; source in parcours/nomenclature/data/SOURCES.md."""
+
+    MOVE = "87", "L'usager est admis dans un autre ESMS suite à un déménagement"
+    CDAPH_DECISION = "88", "Suite à la décision de la CDAPH"
+    PERSON_CHOICE = "89", "L'usager ne souhaite plus être pris en charge par l'ESMS"
+    DEATH = "124", "L'usager est décédé"
+    REORIENTATION = "91", "L'usager est admis dans un autre ESMS suite à une réorientation"
+    ESAT_RESIGNATION = "125", "L'usager a démissionné (ESAT)"
+    ESAT_INVALIDITY = "126", "Prise en charge invalidité SS (ESAT)"
+    ESAT_RETIREMENT = "127", "Retraite (ESAT)"
+    END_OF_CONTRACT = "128", "Fin de contrat (SAVS/SAMSAH/SESSAD)"
+    END_OF_TRIAL = "135", "Fin de période d'essai"
+    RENEWAL = "136", "Renouvellement"
+    APPRENTICESHIP = "146", "Entrée en apprentissage"
+    ORDINARY_LIFE = "147", "Réinsertion en milieu ordinaire"
+    HOSPITAL = "157", "Hospitalisation"
+    ELDERLY_ESTABLISHMENT = "158", "Admission en établissement pour personnes âgées"
+    END_OF_TRAINING = "159", "Fin de formation"
+    FOSTER_FAMILY = "184", "L'usager est accueilli en famille d'accueil"
+    END_OF_TEMPORARY_STAY = "204", "Fin de l'accueil temporaire"
+    UNIT_TRANSFER = "253", "L'usager est transféré dans une autre unité"
 
 
 class NeedIntensity(models.IntegerChoices):

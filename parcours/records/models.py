@@ -56,7 +56,7 @@ class Admission(models.Model):
     mode = models.CharField("mode d'accompagnement", max_length=32, choices=SupportMode.choices)
     start_date = models.DateField("date d'admission")
     end_date = models.DateField("date de sortie", null=True, blank=True)
-    exit_reason = models.CharField("motif de sortie", max_length=20, choices=ExitReason.choices, blank=True)
+    exit_reason = models.CharField("motif de sortie", max_length=4, choices=ExitReason.choices, blank=True)
     comment = models.TextField("commentaire", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
