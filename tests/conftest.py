@@ -1,0 +1,44 @@
+import socket
+
+import pytest
+from django.test import Client
+
+from tests.factories import PASSWORD
+
+INVALID_MARKER = "INVALID_TEMPLATE_VARIABLE"
+
+
+@pytest.fixture(autouse=True)
+def no_outside_network(monkeypatch):
+    """Tests talk to this machine only (PostgreSQL, Redis, the live server, Chromium)."""
+    real_connect = socket.socket.connect
+
+    def guarded_connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (
+            host.startswith("127.") or host in {"localhost", "::1"} or host.startswith("/")
+        ):
+            raise RuntimeError(f"Les tests n'ont pas accès au réseau extérieur ({host}).")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+
+
+@pytest.fixture
+def login():
+    """login(user) -> a test client logged in as that user."""
+
+    def _login(user) -> Client:
+        client = Client()
+        assert client.login(username=user.username, password=PASSWORD)
+        return client
+
+    return _login
+
+
+def assert_page_ok(response) -> str:
+    """A rendered page with no undefined template variable."""
+    assert response.status_code == 200, response.status_code
+    content = response.content.decode()
+    assert INVALID_MARKER not in content, "variable de gabarit indéfinie"
+    return content
