@@ -5,6 +5,8 @@ from django.test import Client
 
 from tests.factories import PASSWORD
 
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+
 INVALID_MARKER = "INVALID_TEMPLATE_VARIABLE"
 
 
@@ -42,3 +44,20 @@ def assert_page_ok(response) -> str:
     content = response.content.decode()
     assert INVALID_MARKER not in content, "variable de gabarit indéfinie"
     return content
+
+
+@pytest.fixture(autouse=True)
+def reference_data(request):
+    """The nomenclatures loaded by the migrations, reloaded when a transactional test flushed them."""
+    if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
+        return
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames or (
+        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    )
+    request.getfixturevalue("transactional_db" if transactional else "db")
+    from parcours.nomenclature.loader import load_systems
+    from parcours.nomenclature.models import CodeSystem, Concept
+
+    if not CodeSystem.objects.exists():
+        load_systems(CodeSystem, Concept)

@@ -46,7 +46,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"utilisateur{n}")
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class GestionnaireFactory(factory.django.DjangoModelFactory):
@@ -60,6 +60,7 @@ class GestionnaireFactory(factory.django.DjangoModelFactory):
 class EstablishmentFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Establishment
+        skip_postgeneration_save = True
 
     gestionnaire = factory.SubFactory(GestionnaireFactory)
     name = factory.Sequence(lambda n: f"Établissement {n}")
