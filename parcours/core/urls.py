@@ -1,11 +1,9 @@
-from django.http import HttpResponse
 from django.urls import path
 
+from parcours.core import views
+
 app_name = "core"
-
-
-def home(request):
-    return HttpResponse("Parcours")
-
-
-urlpatterns = [path("", home, name="home")]
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("styleguide/", views.styleguide, name="styleguide"),
+]
