@@ -59,7 +59,8 @@ def validate_finess(value: str) -> None:
     number = compact(value)
     if not FINESS_RE.fullmatch(number):
         raise ValidationError(
-            "Le numéro FINESS doit comporter 9 caractères : le département (2 chiffres, 2A ou 2B) puis 7 chiffres."
+            "Le numéro FINESS doit comporter 9 caractères : "
+            "le département (2 chiffres, 2A ou 2B) puis 7 chiffres."
         )
     if number[:2] in {"2A", "2B"}:
         return
@@ -85,7 +86,8 @@ def validate_rpps(value: str) -> None:
 def validate_insee_place(value: str) -> None:
     if not INSEE_PLACE_RE.fullmatch(compact(value)):
         raise ValidationError(
-            "Le code INSEE du lieu de naissance comporte 5 caractères (99xxx pour une naissance à l'étranger)."
+            "Le code INSEE du lieu de naissance comporte 5 caractères "
+            "(99xxx pour une naissance à l'étranger)."
         )
 
 

@@ -31,3 +31,12 @@ def first_line(text: str, length: int = 140) -> str:
         if line:
             return line if len(line) <= length else line[: length - 1].rstrip() + "…"
     return ""
+
+
+@register.filter
+def pluriel(count, suffix: str = "s") -> str:
+    """French plural: 0 and 1 take the singular ("0 place", "1 place", "2 places")."""
+    try:
+        return suffix if abs(int(count)) >= 2 else ""
+    except (TypeError, ValueError):
+        return ""
