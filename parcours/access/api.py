@@ -9,10 +9,11 @@ from django.http import Http404
 from parcours.access import policy
 from parcours.access.enums import Action, Basis, Category
 from parcours.access.journal import Actor, record, record_many
+from parcours.access.models import AccessLogEntry
 from parcours.people.models import Person
 
 __all__ = ["AccessDenied", "Actor", "Action", "Category", "require", "read_person", "get_person_or_404",
-           "log_listing", "visible_persons"]
+           "log_listing", "visible_persons", "read_person_categories"]
 
 visible_persons = policy.visible_persons
 
@@ -55,3 +56,22 @@ def log_listing(actor: Actor, persons, *, action: str = Action.LIST, details: di
     """Trace that these persons' identities were shown in a list or a search result."""
     return record_many(actor, persons, action=action, category=Category.IDENTITY, basis=Basis.VISIBLE,
                        details=details)
+
+
+def read_person_categories(actor: Actor, person: Person, categories) -> dict[str, policy.Decision]:
+    """Decide the read of several categories of a record already opened, with one policy evaluation,
+    and log one entry per category actually read (a single INSERT). Categories the user may not
+    read are left out of the page, so nothing is read and nothing is logged for them."""
+    user = actor.user
+    bases = policy.bases_for(user, person) if getattr(user, "is_active", False) else []
+    decisions = {}
+    for category in categories:
+        basis = next((b for b in bases if policy.allows(b, category, Action.READ)), None)
+        decisions[category] = policy.Decision(basis is not None, basis or Basis.NONE)
+    AccessLogEntry.objects.bulk_create([
+        AccessLogEntry(actor=user, person=person, action=Action.READ, category=category, allowed=True,
+                       basis=decision.basis, object_type="Person", object_uuid=person.uuid,
+                       ip_address=actor.ip_address, channel=actor.channel)
+        for category, decision in decisions.items() if decision
+    ])
+    return decisions
