@@ -18,7 +18,14 @@ from parcours.organisations.models import Capacity, Establishment, Gestionnaire,
 from parcours.people.enums import IdentityStatus, Sex
 from parcours.people.models import Person, Relative
 from parcours.records.enums import NoteCategory
-from parcours.records.models import Admission, Note, ServiceDelivery
+from parcours.records.models import (
+    Admission,
+    Need,
+    NeedsAssessment,
+    Note,
+    ProjetPersonnalise,
+    ServiceDelivery,
+)
 from parcours.staff.enums import Profession, Role
 from parcours.staff.models import Membership, Professional
 
@@ -188,3 +195,32 @@ class ServiceDeliveryFactory(factory.django.DjangoModelFactory):
     concept = factory.LazyFunction(lambda: concept("serafin-ph-prestations", "2.3.1.1"))
     date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=3))
     duration_minutes = 60
+
+
+class NeedsAssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NeedsAssessment
+        skip_postgeneration_save = True
+
+    person = factory.SubFactory(PersonFactory)
+    establishment = factory.SubFactory(EstablishmentFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=30))
+    assessed_by = factory.SubFactory(ProfessionalFactory)
+
+    @factory.post_generation
+    def needs(self, create, extracted, **kwargs):
+        """`needs=["1.2.1.1", ...]`: coded needs of moderate intensity."""
+        if create and extracted:
+            for code in extracted:
+                Need.objects.create(assessment=self, concept=concept("serafin-ph-besoins", code), intensity=2)
+
+
+class ProjetFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ProjetPersonnalise
+
+    person = factory.SubFactory(PersonFactory)
+    establishment = factory.SubFactory(EstablishmentFactory)
+    date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
+    review_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=345))
+    author = factory.SubFactory(ProfessionalFactory)

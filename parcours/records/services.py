@@ -1,0 +1,394 @@
+"""The only code that writes the record: admissions and exits, needs assessments, projets
+personnalisés, the service log, notes and documents.
+
+Each function takes the acting user as `actor`, checks the access policy before writing (the
+decision goes to the access log), validates with the model rules (French messages) and runs in
+one transaction: a refused or invalid write, or one bad line among several, saves nothing.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from parcours.access.api import Action, Actor, Category, require
+from parcours.nomenclature.models import Concept
+from parcours.organisations.models import Establishment, Unit
+from parcours.people.models import Person
+from parcours.people.services import professional_of, require_writable_establishment
+from parcours.records.enums import PROJET_TRANSITIONS, ProjetStatus
+from parcours.records.models import (
+    Admission,
+    Document,
+    Goal,
+    Need,
+    NeedsAssessment,
+    Note,
+    PlannedService,
+    ProjetPersonnalise,
+    ServiceDelivery,
+)
+
+MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
+# Allowed document types: extension -> (content type, check of the first bytes).
+ALLOWED_DOCUMENT_TYPES: dict[str, tuple[str, bytes | None]] = {
+    "pdf": ("application/pdf", b"%PDF-"),
+    "png": ("image/png", b"\x89PNG\r\n\x1a\n"),
+    "jpg": ("image/jpeg", b"\xff\xd8\xff"),
+    "jpeg": ("image/jpeg", b"\xff\xd8\xff"),
+    "odt": ("application/vnd.oasis.opendocument.text", b"PK\x03\x04"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", b"PK\x03\x04"),
+    "txt": ("text/plain; charset=utf-8", None),
+}
+ALLOWED_TYPES_LABEL = "PDF, PNG, JPEG, ODT, DOCX ou TXT"
+
+
+# Admissions
+
+
+@transaction.atomic
+def admit_person(
+    person: Person,
+    *,
+    establishment: Establishment,
+    mode: str,
+    start_date: datetime.date,
+    actor: Actor,
+    unit: Unit | None = None,
+    comment: str = "",
+) -> Admission:
+    """Open an episode of support. Several at once in different structures are normal; two
+    overlapping episodes in the same structure are refused by the model rules."""
+    professional_of(actor)
+    require_writable_establishment(actor, establishment)
+    admission = Admission(
+        person=person,
+        establishment=establishment,
+        unit=unit,
+        mode=mode,
+        start_date=start_date,
+        comment=comment,
+    )
+    require(actor, person, Category.PARCOURS, Action.CREATE, obj=admission)
+    admission.full_clean()
+    admission.save()
+    return admission
+
+
+@transaction.atomic
+def end_admission(
+    admission: Admission,
+    *,
+    end_date: datetime.date,
+    exit_reason: str,
+    actor: Actor,
+    comment: str | None = None,
+) -> Admission:
+    """Close an episode of support: the exit date and its coded reason go together."""
+    professional_of(actor)
+    require_writable_establishment(actor, admission.establishment)
+    require(actor, admission.person, Category.PARCOURS, Action.UPDATE, obj=admission)
+    if not end_date:
+        raise ValidationError({"end_date": "Indiquez la date de sortie."})
+    admission.end_date = end_date
+    admission.exit_reason = exit_reason
+    if comment is not None:
+        admission.comment = comment
+    admission.full_clean()
+    admission.save()
+    return admission
+
+
+# Needs assessments
+
+
+@dataclass
+class NeedInput:
+    concept: Concept
+    intensity: int
+    comment: str = ""
+
+
+@transaction.atomic
+def create_needs_assessment(
+    person: Person,
+    *,
+    establishment: Establishment,
+    date: datetime.date,
+    needs: list[NeedInput],
+    actor: Actor,
+    comment: str = "",
+) -> NeedsAssessment:
+    """An assessment and all its coded needs, or nothing."""
+    professional = professional_of(actor)
+    require_writable_establishment(actor, establishment)
+    assessment = NeedsAssessment(
+        person=person, establishment=establishment, date=date, assessed_by=professional, comment=comment
+    )
+    require(actor, person, Category.ASSESSMENTS, Action.CREATE, obj=assessment)
+    if not needs:
+        raise ValidationError("Indiquez au moins un besoin.")
+    assessment.full_clean()
+    rows = [
+        Need(assessment=assessment, concept=n.concept, intensity=n.intensity, comment=n.comment)
+        for n in needs
+    ]
+    seen: set[int] = set()
+    for index, need in enumerate(rows, start=1):
+        try:
+            need.full_clean(exclude=["assessment"], validate_unique=False)
+        except ValidationError as exc:
+            raise ValidationError([f"Besoin n° {index} : {message}" for message in exc.messages]) from exc
+        if need.concept_id in seen:
+            raise ValidationError(f"Besoin n° {index} : ce besoin figure déjà dans l'évaluation.")
+        seen.add(need.concept_id)
+    assessment.save()
+    for need in rows:
+        need.assessment = assessment
+    Need.objects.bulk_create(rows)
+    return assessment
+
+
+# Projets personnalisés
+
+
+@dataclass
+class GoalInput:
+    title: str
+    description: str = ""
+    needs: list[Concept] = field(default_factory=list)
+
+
+@dataclass
+class PlannedServiceInput:
+    concept: Concept
+    frequency_count: int
+    frequency_period: str
+    comment: str = ""
+    goal_index: int | None = None  # position (0-based) of the goal in the goals list
+
+
+@transaction.atomic
+def create_projet(
+    person: Person,
+    *,
+    establishment: Establishment,
+    date: datetime.date,
+    review_date: datetime.date,
+    actor: Actor,
+    person_words: str = "",
+    goals: list[GoalInput] | None = None,
+    planned_services: list[PlannedServiceInput] | None = None,
+) -> ProjetPersonnalise:
+    """A projet personnalisé in draft, with its goals (linked to coded needs) and planned services."""
+    professional = professional_of(actor)
+    require_writable_establishment(actor, establishment)
+    goals = goals or []
+    planned_services = planned_services or []
+    projet = ProjetPersonnalise(
+        person=person,
+        establishment=establishment,
+        date=date,
+        review_date=review_date,
+        person_words=person_words,
+        author=professional,
+        status=ProjetStatus.DRAFT,
+    )
+    require(actor, person, Category.PROJET, Action.CREATE, obj=projet)
+    projet.full_clean()
+
+    goal_rows = [Goal(projet=projet, title=g.title, description=g.description) for g in goals]
+    for index, (goal, data) in enumerate(zip(goal_rows, goals, strict=True), start=1):
+        try:
+            goal.full_clean(exclude=["projet"])
+        except ValidationError as exc:
+            raise ValidationError([f"Objectif n° {index} : {m}" for m in exc.messages]) from exc
+        for need in data.needs:
+            if need.system.slug != "serafin-ph-besoins" or not need.active or not need.label:
+                raise ValidationError(
+                    f"Objectif n° {index} : « {need} » n'est pas un besoin SERAFIN-PH utilisable."
+                )
+    service_rows = []
+    for index, data in enumerate(planned_services, start=1):
+        if data.goal_index is not None and not 0 <= data.goal_index < len(goal_rows):
+            raise ValidationError(f"Prestation n° {index} : l'objectif choisi n'existe pas.")
+        row = PlannedService(
+            projet=projet,
+            concept=data.concept,
+            frequency_count=data.frequency_count,
+            frequency_period=data.frequency_period,
+            comment=data.comment,
+        )
+        try:
+            row.full_clean(exclude=["projet", "goal"])
+        except ValidationError as exc:
+            raise ValidationError([f"Prestation n° {index} : {m}" for m in exc.messages]) from exc
+        service_rows.append((row, data.goal_index))
+
+    projet.save()
+    for goal, data in zip(goal_rows, goals, strict=True):
+        goal.projet = projet
+        goal.save()
+        if data.needs:
+            goal.needs.set(data.needs)
+    for row, goal_index in service_rows:
+        row.projet = projet
+        row.goal = goal_rows[goal_index] if goal_index is not None else None
+    PlannedService.objects.bulk_create([row for row, _ in service_rows])
+    return projet
+
+
+def allowed_transitions(projet: ProjetPersonnalise) -> list[ProjetStatus]:
+    return [
+        ProjetStatus(status)
+        for status in ProjetStatus.values
+        if status in PROJET_TRANSITIONS.get(projet.status, set())
+    ]
+
+
+@transaction.atomic
+def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Actor) -> ProjetPersonnalise:
+    """Move the projet along PROJET_TRANSITIONS; agreeing it with the person dates the agreement."""
+    professional_of(actor)
+    require(actor, projet.person, Category.PROJET, Action.UPDATE, obj=projet)
+    if status not in ProjetStatus.values:
+        raise ValidationError({"status": "Statut inconnu."})
+    if status not in PROJET_TRANSITIONS.get(projet.status, set()):
+        raise ValidationError(
+            {
+                "status": (
+                    f"Un projet « {projet.get_status_display()} » ne peut pas passer au statut "
+                    f"« {ProjetStatus(status).label} »."
+                )
+            }
+        )
+    projet.status = status
+    if status == ProjetStatus.AGREED:
+        projet.agreed_at = timezone.now()
+    projet.full_clean()
+    projet.save(update_fields=["status", "agreed_at"])
+    return projet
+
+
+# Service log and notes
+
+
+@transaction.atomic
+def log_service(
+    person: Person,
+    *,
+    establishment: Establishment,
+    concept: Concept,
+    date: datetime.date,
+    duration_minutes: int,
+    actor: Actor,
+    is_group: bool = False,
+) -> ServiceDelivery:
+    professional = professional_of(actor)
+    require_writable_establishment(actor, establishment)
+    delivery = ServiceDelivery(
+        person=person,
+        establishment=establishment,
+        concept=concept,
+        date=date,
+        duration_minutes=duration_minutes,
+        is_group=is_group,
+        professional=professional,
+    )
+    require(actor, person, Category.SERVICES, Action.CREATE, obj=delivery)
+    delivery.full_clean()
+    delivery.save()
+    return delivery
+
+
+@transaction.atomic
+def write_note(
+    person: Person,
+    *,
+    establishment: Establishment,
+    category: str,
+    text: str,
+    actor: Actor,
+    shareable: bool = False,
+    attachment: UploadedFile | None = None,
+    attachment_title: str = "",
+) -> Note:
+    """A daily note by the acting professional, with an optional attached document."""
+    professional = professional_of(actor)
+    require_writable_establishment(actor, establishment)
+    note = Note(
+        person=person,
+        establishment=establishment,
+        category=category,
+        text=text,
+        author=professional,
+        shareable=shareable,
+    )
+    require(actor, person, Category.NOTES, Action.CREATE, obj=note)
+    note.full_clean()
+    note.save()
+    if attachment is not None:
+        attach_document(
+            person, file=attachment, title=attachment_title or attachment.name, note=note, actor=actor
+        )
+    return note
+
+
+# Documents
+
+
+def detect_document_type(file: UploadedFile) -> tuple[str, str]:
+    """(extension, content type) of an upload, decided from its name AND its first bytes, never from
+    the browser's declared type. Raises ValidationError for anything outside the allowed list."""
+    name = file.name or ""
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    refused = ValidationError(
+        {"file": f"Type de fichier non accepté : envoyez un document {ALLOWED_TYPES_LABEL}."}
+    )
+    if extension not in ALLOWED_DOCUMENT_TYPES:
+        raise refused
+    content_type, signature = ALLOWED_DOCUMENT_TYPES[extension]
+    file.seek(0)
+    head = file.read(2048)
+    file.seek(0)
+    if signature is not None and not head.startswith(signature):
+        raise refused
+    if signature is None:  # plain text: no binary content
+        if b"\x00" in head:
+            raise refused
+        try:
+            head.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            # A cut in the middle of a multi-byte character at the end of the sample is fine.
+            if exc.start < len(head) - 4:
+                raise refused from exc
+    return extension, content_type
+
+
+@transaction.atomic
+def attach_document(
+    person: Person, *, file: UploadedFile, title: str, actor: Actor, note: Note | None = None
+) -> Document:
+    """Store a document of the person's record under a name made of its UUID only."""
+    professional = professional_of(actor)
+    document = Document(person=person, note=note, title=(title or "Document")[:200], uploaded_by=professional)
+    require(actor, person, Category.DOCUMENTS, Action.CREATE, obj=document)
+    if file.size > MAX_DOCUMENT_SIZE:
+        raise ValidationError({"file": "Le fichier dépasse 10 Mo."})
+    if file.size == 0:
+        raise ValidationError({"file": "Le fichier est vide."})
+    extension, content_type = detect_document_type(file)
+    document.content_type = content_type
+    document.size = file.size
+    # The storage name comes from document_path(): the UUID and the checked extension only.
+    document.file.save(f"document.{extension}", file, save=False)
+    try:
+        document.full_clean()
+        document.save()
+    except Exception:
+        document.file.delete(save=False)
+        raise
+    return document
