@@ -214,7 +214,9 @@ GoalFormSetFactory = formset_factory(
 class PlannedServiceForm(AccessibleFormMixin, forms.Form):
     concept = ConceptField(label="Prestation (SERAFIN-PH)")
     frequency_count = forms.IntegerField(label="Fréquence", min_value=1, max_value=1000)
-    frequency_period = forms.ChoiceField(label="Période", choices=FrequencyPeriod.choices)
+    frequency_period = forms.ChoiceField(
+        label="Période", choices=FrequencyPeriod.choices, initial=FrequencyPeriod.WEEK
+    )
     goal = forms.TypedChoiceField(label="Objectif lié", required=False, coerce=int, empty_value=None)
     comment = forms.CharField(label="Précisions", required=False, max_length=300)
 
