@@ -40,7 +40,6 @@ from parcours.people.forms import (
     add_validation_errors,
 )
 from parcours.people.models import Person
-from parcours.records.models import Admission
 from parcours.records.timeline import timeline_context
 
 SEARCH_PAGE_SIZE = 25
@@ -233,7 +232,7 @@ def person_detail(request, uuid):
 
     admissions = []
     if Category.PARCOURS in readable:
-        admissions = list(Admission.objects.filter(person=person).select_related("establishment", "unit"))
+        admissions = list(person.admissions.select_related("establishment", "unit"))
     active_admissions = [a for a in admissions if a.is_active]
 
     documents, more_documents = [], False

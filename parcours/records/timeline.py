@@ -30,6 +30,14 @@ TIMELINE_CATEGORIES = {
 }
 
 # Events of the same instant are ordered by this rank (higher first), then by UUID.
+EVENT_LABELS = {
+    "admission": "Admission",
+    "exit": "Sortie",
+    "assessment": "Évaluation des besoins",
+    "projet": "Projet personnalisé",
+    "service": "Prestation",
+    "note": "Transmission",
+}
 EVENT_RANKS = {"admission": 0, "assessment": 1, "projet": 2, "service": 3, "note": 4, "exit": 5}
 
 
@@ -85,7 +93,7 @@ class TimelineItem:
 
     @property
     def kind_label(self) -> str:
-        return {"exit": "Sortie", "admission": "Admission"}.get(self.event, TimelineKind(self.kind).label)
+        return EVENT_LABELS[self.event]
 
 
 @dataclass

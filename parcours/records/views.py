@@ -41,7 +41,6 @@ from parcours.records.forms import (
     needs_catalogue,
     services_catalogue,
 )
-from parcours.records.models import Admission
 from parcours.records.services import GoalInput, NeedInput, PlannedServiceInput
 from parcours.records.timeline import TIMELINE_CATEGORIES, timeline_context
 
@@ -49,9 +48,7 @@ from parcours.records.timeline import TIMELINE_CATEGORIES, timeline_context
 def establishments_for(request, person):
     """Establishments the user writes for, and the default one: where the person is supported now."""
     establishments = policy.writable_establishments(request.user)
-    current = establishments.filter(
-        pk__in=Admission.objects.filter(person=person).active().values("establishment_id")
-    ).first()
+    current = establishments.filter(pk__in=person.admissions.active().values("establishment_id")).first()
     return establishments, current or establishments.first()
 
 
@@ -81,7 +78,7 @@ def timeline(request, person_uuid):
     readable = {category for category, decision in decisions.items() if decision}
     admissions = []
     if Category.PARCOURS in readable:
-        admissions = list(Admission.objects.filter(person=person).select_related("establishment", "unit"))
+        admissions = list(person.admissions.select_related("establishment", "unit"))
     context = {"person": person, "can_read_documents": Category.DOCUMENTS in readable}
     context.update(timeline_context(request, person, readable, admissions))
     return render(request, "records/includes/timeline_page.html", context)
@@ -279,6 +276,7 @@ def projet_detail(request, person_uuid, projet_uuid):
 def projet_status(request, person_uuid, projet_uuid):
     actor, person = open_person(request, person_uuid)
     projet = get_object_or_404(person.projets.all(), uuid=projet_uuid)
+    check_write(actor, person, Category.PROJET, Action.UPDATE)
     try:
         services.change_projet_status(projet, status=request.POST.get("status", ""), actor=actor)
     except ValidationError as exc:

@@ -281,6 +281,13 @@ def test_gestionnaire_sees_projet_without_status_buttons(world, login):
     assert response.status_code == 403
     projet.refresh_from_db()
     assert projet.status == ProjetStatus.DRAFT
+    assert AccessLogEntry.objects.filter(
+        actor=world.gdir.user,
+        person=world.person_a,
+        category=Category.PROJET,
+        action=Action.UPDATE,
+        allowed=False,
+    ).exists()
 
 
 def test_service_and_note(world, login):
