@@ -5,9 +5,27 @@ from django.test import Client
 
 from tests.factories import PASSWORD
 
-DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "django_db_serialized_rollback", "live_server"}
+DB_FIXTURES = {
+    "db",
+    "transactional_db",
+    "django_db_reset_sequences",
+    "django_db_serialized_rollback",
+    "live_server",
+}
 
 INVALID_MARKER = "INVALID_TEMPLATE_VARIABLE"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (triggers, COPY...) run in the PostgreSQL pass; the SQLite pass omits them."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    if deselected:
+        config.hook.pytest_deselected(items=deselected)
+        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
 
 
 @pytest.fixture(autouse=True)
@@ -52,8 +70,10 @@ def reference_data(request):
     if request.node.get_closest_marker("django_db") is None and not DB_FIXTURES & set(request.fixturenames):
         return
     marker = request.node.get_closest_marker("django_db")
-    transactional = "live_server" in request.fixturenames or "transactional_db" in request.fixturenames or (
-        marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+    transactional = (
+        "live_server" in request.fixturenames
+        or "transactional_db" in request.fixturenames
+        or (marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])))
     )
     request.getfixturevalue("transactional_db" if transactional else "db")
     from parcours.nomenclature.loader import load_systems

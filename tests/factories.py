@@ -119,15 +119,25 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     start_date = datetime.date(2020, 1, 1)
 
 
-def make_professional(establishment=None, *, role=Role.PROFESSIONAL, gestionnaire=None, **kwargs) -> Professional:
+def make_professional(
+    establishment=None, *, role=Role.PROFESSIONAL, gestionnaire=None, **kwargs
+) -> Professional:
     """A professional with a login and one active membership (team, direction or gestionnaire direction)."""
     professional = ProfessionalFactory(**kwargs)
     if role == Role.GESTIONNAIRE_DIRECTOR:
-        Membership.objects.create(professional=professional, role=role, gestionnaire=gestionnaire,
-                                  start_date=datetime.date(2020, 1, 1))
+        Membership.objects.create(
+            professional=professional,
+            role=role,
+            gestionnaire=gestionnaire,
+            start_date=datetime.date(2020, 1, 1),
+        )
     else:
-        Membership.objects.create(professional=professional, role=role, establishment=establishment,
-                                  start_date=datetime.date(2020, 1, 1))
+        Membership.objects.create(
+            professional=professional,
+            role=role,
+            establishment=establishment,
+            start_date=datetime.date(2020, 1, 1),
+        )
     return professional
 
 
@@ -137,7 +147,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     birth_name = factory.Faker("last_name", locale="fr_FR")
     first_names = factory.Faker("first_name", locale="fr_FR")
-    birth_date = factory.LazyFunction(lambda: datetime.date(1990, 1, 1) + datetime.timedelta(days=random.randint(0, 5000)))
+    birth_date = factory.LazyFunction(
+        lambda: datetime.date(1990, 1, 1) + datetime.timedelta(days=random.randint(0, 5000))
+    )
     sex = Sex.FEMALE
     birth_place_code = "75056"
     identity_status = IdentityStatus.PROVISOIRE

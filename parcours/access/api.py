@@ -3,7 +3,11 @@
 Every function here both decides (through `policy`) and leaves a trace (through `journal`).
 """
 
+import contextvars
+import functools
+
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404
 
 from parcours.access import policy
@@ -12,36 +16,100 @@ from parcours.access.journal import Actor, record, record_many
 from parcours.access.models import AccessLogEntry
 from parcours.people.models import Person
 
-__all__ = ["AccessDenied", "Actor", "Action", "Category", "require", "read_person", "get_person_or_404",
-           "log_listing", "visible_persons", "read_person_categories"]
+__all__ = [
+    "AccessDenied",
+    "Actor",
+    "Action",
+    "Category",
+    "atomic_service",
+    "require",
+    "read_person",
+    "get_person_or_404",
+    "log_listing",
+    "visible_persons",
+    "read_person_categories",
+]
 
 visible_persons = policy.visible_persons
 
 
 class AccessDenied(PermissionDenied):
-    """Raised when the policy refuses; the refusal is already in the access log."""
+    """Raised when the policy refuses. The refusal is in the access log; when it happened inside a
+    service, `atomic_service` writes it once the service's transaction has been rolled back."""
+
+    def __init__(self, message: str, pending_refusal=None):
+        super().__init__(message)
+        self.pending_refusal = pending_refusal
+
+
+# How many service functions (atomic_service) are running in this thread or task.
+_service_depth: contextvars.ContextVar[int] = contextvars.ContextVar("parcours_service_depth", default=0)
 
 
 def require(actor: Actor, person: Person, category: str, action: str, obj=None) -> policy.Decision:
     """Decide, log the decision, and raise AccessDenied when refused."""
     decision = policy.decide(actor.user, person, category, action)
-    record(actor, person=person, action=action, category=category, allowed=decision.allowed,
-           basis=decision.basis, obj=obj)
-    if not decision:
-        raise AccessDenied("Vous n'avez pas accès à ces informations.")
-    return decision
+
+    def log() -> None:
+        record(
+            actor,
+            person=person,
+            action=action,
+            category=category,
+            allowed=decision.allowed,
+            basis=decision.basis,
+            obj=obj,
+        )
+
+    if decision:
+        log()
+        return decision
+    if _service_depth.get():
+        # Written by the outermost service after its rollback, which would otherwise erase it.
+        raise AccessDenied("Vous n'avez pas accès à ces informations.", pending_refusal=log)
+    log()
+    raise AccessDenied("Vous n'avez pas accès à ces informations.")
 
 
-def get_person_or_404(actor: Actor, person_uuid, category: str = Category.IDENTITY,
-                      action: str = Action.READ) -> tuple[Person, policy.Decision]:
+def atomic_service(func):
+    """`transaction.atomic` for a service function: everything or nothing is written, except that a
+    refusal of the access policy stays in the access log once the transaction is rolled back."""
+    atomic_func = transaction.atomic(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        token = _service_depth.set(_service_depth.get() + 1)
+        try:
+            return atomic_func(*args, **kwargs)
+        except AccessDenied as denied:
+            if token.old_value in (0, contextvars.Token.MISSING) and denied.pending_refusal is not None:
+                denied.pending_refusal()
+                denied.pending_refusal = None
+            raise
+        finally:
+            _service_depth.reset(token)
+
+    return wrapper
+
+
+def get_person_or_404(
+    actor: Actor, person_uuid, category: str = Category.IDENTITY, action: str = Action.READ
+) -> tuple[Person, policy.Decision]:
     """The person, when the user may access this category; otherwise a 404 that hides whether the
     record exists, with the refusal in the access log."""
     person = Person.objects.filter(uuid=person_uuid).first()
     if person is None:
         raise Http404("Dossier introuvable.")
     decision = policy.decide(actor.user, person, category, action)
-    record(actor, person=person, action=action, category=category, allowed=decision.allowed,
-           basis=decision.basis, obj=person)
+    record(
+        actor,
+        person=person,
+        action=action,
+        category=category,
+        allowed=decision.allowed,
+        basis=decision.basis,
+        obj=person,
+    )
     if not decision:
         raise Http404("Dossier introuvable.")
     return person, decision
@@ -54,8 +122,9 @@ def read_person(actor: Actor, person: Person, category: str, obj=None) -> policy
 
 def log_listing(actor: Actor, persons, *, action: str = Action.LIST, details: dict | None = None) -> int:
     """Trace that these persons' identities were shown in a list or a search result."""
-    return record_many(actor, persons, action=action, category=Category.IDENTITY, basis=Basis.VISIBLE,
-                       details=details)
+    return record_many(
+        actor, persons, action=action, category=Category.IDENTITY, basis=Basis.VISIBLE, details=details
+    )
 
 
 def read_person_categories(actor: Actor, person: Person, categories) -> dict[str, policy.Decision]:
@@ -68,10 +137,22 @@ def read_person_categories(actor: Actor, person: Person, categories) -> dict[str
     for category in categories:
         basis = next((b for b in bases if policy.allows(b, category, Action.READ)), None)
         decisions[category] = policy.Decision(basis is not None, basis or Basis.NONE)
-    AccessLogEntry.objects.bulk_create([
-        AccessLogEntry(actor=user, person=person, action=Action.READ, category=category, allowed=True,
-                       basis=decision.basis, object_type="Person", object_uuid=person.uuid,
-                       ip_address=actor.ip_address, channel=actor.channel)
-        for category, decision in decisions.items() if decision
-    ])
+    AccessLogEntry.objects.bulk_create(
+        [
+            AccessLogEntry(
+                actor=user,
+                person=person,
+                action=Action.READ,
+                category=category,
+                allowed=True,
+                basis=decision.basis,
+                object_type="Person",
+                object_uuid=person.uuid,
+                ip_address=actor.ip_address,
+                channel=actor.channel,
+            )
+            for category, decision in decisions.items()
+            if decision
+        ]
+    )
     return decisions

@@ -34,8 +34,17 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def record(actor: Actor, *, person, action: str, category: str, allowed: bool, basis: str,
-           obj=None, details: dict | None = None) -> AccessLogEntry:
+def record(
+    actor: Actor,
+    *,
+    person,
+    action: str,
+    category: str,
+    allowed: bool,
+    basis: str,
+    obj=None,
+    details: dict | None = None,
+) -> AccessLogEntry:
     return AccessLogEntry.objects.create(
         actor=actor.user,
         person=person,
@@ -51,13 +60,21 @@ def record(actor: Actor, *, person, action: str, category: str, allowed: bool, b
     )
 
 
-def record_many(actor: Actor, persons: Iterable, *, action: str, category: str, basis: str,
-                details: dict | None = None) -> int:
+def record_many(
+    actor: Actor, persons: Iterable, *, action: str, category: str, basis: str, details: dict | None = None
+) -> int:
     """One entry per person shown in a list or search result, in a single INSERT."""
     entries = [
         AccessLogEntry(
-            actor=actor.user, person=person, action=action, category=category, allowed=True, basis=basis,
-            ip_address=actor.ip_address, channel=actor.channel, details=details or {},
+            actor=actor.user,
+            person=person,
+            action=action,
+            category=category,
+            allowed=True,
+            basis=basis,
+            ip_address=actor.ip_address,
+            channel=actor.channel,
+            details=details or {},
         )
         for person in persons
     ]

@@ -34,10 +34,12 @@ class AccessLogQuerySet(models.QuerySet):
 class AccessLogEntry(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     at = models.DateTimeField("date et heure", auto_now_add=True, db_index=True)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
-                              verbose_name="utilisateur")
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
-                               verbose_name="personne")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="utilisateur"
+    )
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="personne"
+    )
     action = models.CharField("action", max_length=10, choices=Action.choices)
     category = models.CharField("catégorie", max_length=20, choices=Category.choices)
     allowed = models.BooleanField("autorisé")

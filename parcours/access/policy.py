@@ -67,8 +67,10 @@ def scope_of(user) -> Scope:
     if cached is not None:
         return cached
     team, directed, gestionnaires = set(), set(), set()
-    rows = Membership.objects.active().filter(professional__user=user).values_list(
-        "role", "establishment_id", "gestionnaire_id"
+    rows = (
+        Membership.objects.active()
+        .filter(professional__user=user)
+        .values_list("role", "establishment_id", "gestionnaire_id")
     )
     for role, establishment_id, gestionnaire_id in rows:
         if role == Role.PROFESSIONAL:
@@ -82,8 +84,9 @@ def scope_of(user) -> Scope:
         if gestionnaires
         else set()
     )
-    scope = Scope(frozenset(team), frozenset(directed), frozenset(gestionnaires),
-                  frozenset(gestionnaire_establishments))
+    scope = Scope(
+        frozenset(team), frozenset(directed), frozenset(gestionnaires), frozenset(gestionnaire_establishments)
+    )
     user._parcours_scope = scope
     return scope
 
@@ -93,28 +96,58 @@ def grace_start():
 
 
 def _team_admissions(establishment_ids) -> Q:
-    return Q(establishment_id__in=establishment_ids) & (Q(end_date__isnull=True) | Q(end_date__gte=grace_start()))
+    return Q(establishment_id__in=establishment_ids) & (
+        Q(end_date__isnull=True) | Q(end_date__gte=grace_start())
+    )
 
 
 def _basis_conditions(scope: Scope) -> list[tuple[str, Q]]:
     """For each basis, the condition on Person that grants it (most specific first)."""
     conditions = []
     if scope.team:
-        conditions.append((Basis.TEAM, Q(Exists(
-            Admission.objects.filter(_team_admissions(scope.team), person_id=OuterRef("pk"))
-        ))))
-        conditions.append((Basis.REGISTRATION, Q(opened_by_id__in=scope.team) & ~Q(Exists(
-            Admission.objects.filter(person_id=OuterRef("pk"))
-        ))))
+        conditions.append(
+            (
+                Basis.TEAM,
+                Q(Exists(Admission.objects.filter(_team_admissions(scope.team), person_id=OuterRef("pk")))),
+            )
+        )
+        conditions.append(
+            (
+                Basis.REGISTRATION,
+                Q(opened_by_id__in=scope.team)
+                & ~Q(Exists(Admission.objects.filter(person_id=OuterRef("pk")))),
+            )
+        )
     if scope.directed:
-        conditions.append((Basis.ESTABLISHMENT_DIRECTION, Q(Exists(
-            Admission.objects.filter(establishment_id__in=scope.directed, person_id=OuterRef("pk"))
-        )) | (Q(opened_by_id__in=scope.directed) & ~Q(Exists(Admission.objects.filter(person_id=OuterRef("pk")))))))
+        conditions.append(
+            (
+                Basis.ESTABLISHMENT_DIRECTION,
+                Q(
+                    Exists(
+                        Admission.objects.filter(
+                            establishment_id__in=scope.directed, person_id=OuterRef("pk")
+                        )
+                    )
+                )
+                | (
+                    Q(opened_by_id__in=scope.directed)
+                    & ~Q(Exists(Admission.objects.filter(person_id=OuterRef("pk"))))
+                ),
+            )
+        )
     if scope.gestionnaire_establishments:
-        conditions.append((Basis.GESTIONNAIRE_DIRECTION, Q(Exists(
-            Admission.objects.filter(establishment_id__in=scope.gestionnaire_establishments,
-                                     person_id=OuterRef("pk"))
-        ))))
+        conditions.append(
+            (
+                Basis.GESTIONNAIRE_DIRECTION,
+                Q(
+                    Exists(
+                        Admission.objects.filter(
+                            establishment_id__in=scope.gestionnaire_establishments, person_id=OuterRef("pk")
+                        )
+                    )
+                ),
+            )
+        )
     return conditions
 
 

@@ -45,20 +45,36 @@ SYSTEMS = [
         url="https://smt.esante.gouv.fr/terminologie-SERAFINPH",
         oid="1.2.250.1.213.3.3.254",
         version="2023.1.0",
-        columns={"code": "code", "parent_code": "parent_code", "level": "level", "label": "label_fr",
-                 "national_code": "smt_code", "verified": "verified", "note": "note"},
+        columns={
+            "code": "code",
+            "parent_code": "parent_code",
+            "level": "level",
+            "label": "label_fr",
+            "national_code": "smt_code",
+            "verified": "verified",
+            "note": "note",
+        },
     ),
     SystemSpec(
         slug="serafin-ph-prestations",
         name="SERAFIN-PH — prestations",
         file="serafin-ph-prestations.csv",
-        description="Nomenclature des prestations directes (soins, accompagnement) et indirectes (SERAFIN-PH).",
+        description=(
+            "Nomenclature des prestations directes (soins, accompagnement) et indirectes (SERAFIN-PH)."
+        ),
         source=SERAFIN_SOURCE + " ValueSets ANS JDV_J284 (prestations directes, OID 1.2.250.1.213.3.3.253) "
         "et JDV_J283 (prestations indirectes, OID 1.2.250.1.213.3.3.252).",
         url="https://smt.esante.gouv.fr/terminologie-SERAFINPH",
         version="2023.1.0",
-        columns={"code": "code", "parent_code": "parent_code", "level": "level", "label": "label_fr",
-                 "national_code": "smt_code", "verified": "verified", "note": "note"},
+        columns={
+            "code": "code",
+            "parent_code": "parent_code",
+            "level": "level",
+            "label": "label_fr",
+            "national_code": "smt_code",
+            "verified": "verified",
+            "note": "note",
+        },
     ),
     SystemSpec(
         slug="finess-categories",
@@ -69,8 +85,16 @@ SYSTEMS = [
         "20260505120000) : catégories sociales et médico-sociales, MDPH et DAC.",
         oid="1.2.250.1.213.1.6.1.8",
         version="20260505120000",
-        columns={"code": "code", "label": "label_fr", "short_label": "sigle", "active": "statut",
-                 "end_date": "date_fin", "group": "famille", "verified": "verified", "note": "note"},
+        columns={
+            "code": "code",
+            "label": "label_fr",
+            "short_label": "sigle",
+            "active": "statut",
+            "end_date": "date_fin",
+            "group": "famille",
+            "verified": "verified",
+            "note": "note",
+        },
     ),
     SystemSpec(
         slug="deficiences",
@@ -123,8 +147,14 @@ def load_systems(code_system_model, concept_model, data_dir: Path = DATA_DIR) ->
     for spec in SYSTEMS:
         system, _ = code_system_model.objects.update_or_create(
             slug=spec.slug,
-            defaults={"name": spec.name, "description": spec.description, "url": spec.url, "oid": spec.oid,
-                      "version": spec.version, "source": spec.source},
+            defaults={
+                "name": spec.name,
+                "description": spec.description,
+                "url": spec.url,
+                "oid": spec.oid,
+                "version": spec.version,
+                "source": spec.source,
+            },
         )
         with open(data_dir / spec.file, encoding="utf-8", newline="") as handle:
             rows = list(csv.DictReader(handle))

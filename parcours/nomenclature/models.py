@@ -69,14 +69,14 @@ class Concept(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.label}".strip()
 
+    def save(self, *args, **kwargs):
+        self.sort_key = self.make_sort_key(self.code)
+        super().save(*args, **kwargs)
+
     @staticmethod
     def make_sort_key(code: str) -> str:
         """Sort "2.10" after "2.9": each dotted part padded to 4 characters."""
         return ".".join(part.zfill(4) for part in code.split("."))
-
-    def save(self, *args, **kwargs):
-        self.sort_key = self.make_sort_key(self.code)
-        super().save(*args, **kwargs)
 
 
 class SystemSlug(models.TextChoices):

@@ -50,7 +50,10 @@ class Establishment(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     gestionnaire = models.ForeignKey(
-        Gestionnaire, on_delete=models.PROTECT, related_name="establishments", verbose_name="organisme gestionnaire"
+        Gestionnaire,
+        on_delete=models.PROTECT,
+        related_name="establishments",
+        verbose_name="organisme gestionnaire",
     )
     name = models.CharField("nom", max_length=200)
     finess = models.CharField("FINESS", max_length=9, unique=True, validators=[validate_finess])

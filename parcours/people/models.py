@@ -30,7 +30,9 @@ class Person(models.Model):
     # INS strict traits
     birth_name = models.CharField("nom de naissance", max_length=100)
     first_names = models.CharField(
-        "prénom(s) de naissance", max_length=200, help_text="Tous les prénoms de l'acte de naissance, dans l'ordre."
+        "prénom(s) de naissance",
+        max_length=200,
+        help_text="Tous les prénoms de l'acte de naissance, dans l'ordre.",
     )
     birth_date = models.DateField("date de naissance")
     sex = models.CharField("sexe", max_length=1, choices=Sex.choices)
@@ -52,7 +54,10 @@ class Person(models.Model):
         help_text="15 caractères, clé comprise. Seule une identité qualifiée permet de transmettre l'INS.",
     )
     identity_status = models.CharField(
-        "statut de l'identité", max_length=5, choices=IdentityStatus.choices, default=IdentityStatus.PROVISOIRE
+        "statut de l'identité",
+        max_length=5,
+        choices=IdentityStatus.choices,
+        default=IdentityStatus.PROVISOIRE,
     )
     # Contact details
     phone = models.CharField("téléphone", max_length=20, blank=True)
@@ -65,7 +70,11 @@ class Person(models.Model):
     gir_date = models.DateField("date d'évaluation du GIR", null=True, blank=True)
 
     opened_by = models.ForeignKey(
-        Establishment, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Establishment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="dossier ouvert par",
         help_text="L'équipe qui a ouvert le dossier le voit tant que la personne n'est admise nulle part.",
     )
@@ -82,6 +91,10 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        self.search_text = self.compute_search_text()
+        super().save(*args, **kwargs)
 
     @property
     def display_name(self) -> str:
@@ -105,16 +118,14 @@ class Person(models.Model):
         if self.birth_date and self.birth_date > timezone.localdate():
             errors["birth_date"] = "La date de naissance ne peut pas être dans le futur."
         if self.identity_status in {IdentityStatus.RECUPEREE, IdentityStatus.QUALIFIEE} and not self.nir:
-            errors["nir"] = "Une identité récupérée ou qualifiée porte le matricule INS renvoyé par le téléservice INSi."
+            errors["nir"] = (
+                "Une identité récupérée ou qualifiée porte le matricule INS renvoyé par le téléservice INSi."
+            )
         if self.nir and self.sex in {Sex.FEMALE, Sex.MALE} and self.nir[0] in "12":
             if self.nir[0] != {"M": "1", "F": "2"}[self.sex]:
                 errors["sex"] = "Le sexe ne correspond pas au premier chiffre du NIR."
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        self.search_text = self.compute_search_text()
-        super().save(*args, **kwargs)
 
 
 class Relative(models.Model):
@@ -155,7 +166,10 @@ class LegalProtection(models.Model):
         Relative, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name="proche"
     )
     representative_name = models.CharField(
-        "nom du représentant", max_length=200, blank=True, help_text="Mandataire ou service, si ce n'est pas un proche."
+        "nom du représentant",
+        max_length=200,
+        blank=True,
+        help_text="Mandataire ou service, si ce n'est pas un proche.",
     )
     start_date = models.DateField("date du jugement ou de début")
     end_date = models.DateField("date de fin", null=True, blank=True)
@@ -188,7 +202,9 @@ class LegalProtection(models.Model):
 
     @property
     def representative_display(self) -> str:
-        return str(self.representative_relative) if self.representative_relative_id else self.representative_name
+        return (
+            str(self.representative_relative) if self.representative_relative_id else self.representative_name
+        )
 
 
 class Deficiency(models.Model):
@@ -196,7 +212,10 @@ class Deficiency(models.Model):
 
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="deficiencies")
     concept = models.ForeignKey(
-        Concept, on_delete=models.PROTECT, related_name="+", verbose_name="déficience",
+        Concept,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="déficience",
         limit_choices_to={"system__slug": "deficiences"},
     )
     is_main = models.BooleanField("déficience principale", default=False)
@@ -220,7 +239,11 @@ class MdphDecision(models.Model):
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="mdph_decisions")
     decision_type = models.CharField("type de décision", max_length=32, choices=MdphDecisionType.choices)
     orientation_category = models.ForeignKey(
-        Concept, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        Concept,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name="catégorie d'établissement ou service (orientation)",
         limit_choices_to={"system__slug": "finess-categories"},
     )
@@ -249,6 +272,8 @@ class MdphDecision(models.Model):
         if self.end_date and self.start_date and self.end_date < self.start_date:
             errors["end_date"] = "La fin des droits précède leur début."
         if self.decision_type == MdphDecisionType.ORIENTATION_ESMS and not self.orientation_category_id:
-            errors["orientation_category"] = "Une orientation précise la catégorie d'établissement ou de service."
+            errors["orientation_category"] = (
+                "Une orientation précise la catégorie d'établissement ou de service."
+            )
         if errors:
             raise ValidationError(errors)

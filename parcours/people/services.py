@@ -9,10 +9,17 @@ import difflib
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 
 from parcours.access import policy
-from parcours.access.api import Action, Actor, Category, log_listing, require, visible_persons
+from parcours.access.api import (
+    Action,
+    Actor,
+    Category,
+    atomic_service,
+    log_listing,
+    require,
+    visible_persons,
+)
 from parcours.core.text import fold
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment
@@ -89,7 +96,7 @@ def _unknown_fields(data: dict, allowed: set[str]) -> None:
 # Identity
 
 
-@transaction.atomic
+@atomic_service
 def create_person(*, establishment: Establishment, actor: Actor, **traits) -> Person:
     """Open a person's record in the name of `establishment`.
 
@@ -106,7 +113,7 @@ def create_person(*, establishment: Establishment, actor: Actor, **traits) -> Pe
     return person
 
 
-@transaction.atomic
+@atomic_service
 def update_person(person: Person, *, actor: Actor, **changes) -> Person:
     professional_of(actor)
     require(actor, person, Category.IDENTITY, Action.UPDATE, obj=person)
@@ -180,7 +187,7 @@ def find_duplicates(
 # Relatives and legal protection
 
 
-@transaction.atomic
+@atomic_service
 def add_relative(person: Person, *, actor: Actor, **data) -> Relative:
     professional_of(actor)
     _unknown_fields(data, RELATIVE_FIELDS)
@@ -191,7 +198,7 @@ def add_relative(person: Person, *, actor: Actor, **data) -> Relative:
     return relative
 
 
-@transaction.atomic
+@atomic_service
 def update_relative(relative: Relative, *, actor: Actor, **changes) -> Relative:
     professional_of(actor)
     require(actor, relative.person, Category.IDENTITY, Action.UPDATE, obj=relative)
@@ -203,7 +210,7 @@ def update_relative(relative: Relative, *, actor: Actor, **changes) -> Relative:
     return relative
 
 
-@transaction.atomic
+@atomic_service
 def add_legal_protection(
     person: Person,
     *,
@@ -245,7 +252,7 @@ def _check_coded(concept: Concept | None, system_slug: str, field_name: str, err
         errors[field_name] = "Ce code n'est pas utilisable (inactif ou sans libellé publié)."
 
 
-@transaction.atomic
+@atomic_service
 def set_deficiencies(
     person: Person, *, main: Concept | None, associated: list[Concept], actor: Actor
 ) -> list[Deficiency]:
@@ -272,7 +279,7 @@ def set_deficiencies(
     return Deficiency.objects.bulk_create(rows)
 
 
-@transaction.atomic
+@atomic_service
 def add_mdph_decision(
     person: Person,
     *,

@@ -2,9 +2,9 @@ from django.db import models
 
 
 class ExitReason(models.TextChoices):
-    """Reasons for the end of a support: ANS TRE_R358-MotifStatutPersonnePriseCharge (OID 1.2.250.1.213.3.3.248,
-    v20231215120000), the codes linked to the status "usager sorti" (188) by ASS_A32. Codes and labels as
-    published; source in parcours/nomenclature/data/SOURCES.md."""
+    """Reasons for the end of a support: ANS TRE_R358-MotifStatutPersonnePriseCharge
+    (OID 1.2.250.1.213.3.3.248, v20231215120000), the codes linked to the status "usager sorti"
+    (188) by ASS_A32. Codes and labels as published; source in parcours/nomenclature/data/SOURCES.md."""
 
     MOVE = "87", "L'usager est admis dans un autre ESMS suite à un déménagement"
     CDAPH_DECISION = "88", "Suite à la décision de la CDAPH"

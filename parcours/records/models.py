@@ -49,10 +49,15 @@ class Admission(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="admissions")
-    establishment = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="admissions",
-                                      verbose_name="établissement ou service")
-    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="admissions",
-                             verbose_name="unité")
+    establishment = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="admissions",
+        verbose_name="établissement ou service",
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, null=True, blank=True, related_name="admissions", verbose_name="unité"
+    )
     mode = models.CharField("mode d'accompagnement", max_length=32, choices=SupportMode.choices)
     start_date = models.DateField("date d'admission")
     end_date = models.DateField("date de sortie", null=True, blank=True)
@@ -67,8 +72,10 @@ class Admission(models.Model):
         verbose_name_plural = "admissions"
         ordering = ["-start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
-                                   name="admission_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")),
+                name="admission_dates_ordered",
+            ),
         ]
         indexes = [
             models.Index(fields=["establishment", "end_date", "start_date"], name="admission_establishment"),
@@ -93,12 +100,19 @@ class Admission(models.Model):
             errors["end_date"] = "Un motif de sortie suppose une date de sortie."
         if self.unit_id and self.establishment_id and self.unit.establishment_id != self.establishment_id:
             errors["unit"] = "Cette unité n'appartient pas à l'établissement choisi."
-        if self.person_id and self.person.birth_date and self.start_date and self.start_date < self.person.birth_date:
+        if (
+            self.person_id
+            and self.person.birth_date
+            and self.start_date
+            and self.start_date < self.person.birth_date
+        ):
             errors["start_date"] = "L'admission ne peut précéder la naissance de la personne."
         if self.person_id and self.establishment_id and self.start_date and not errors:
             # Several supports at once are normal across structures (ESAT + foyer + SAVS);
             # two overlapping episodes in the same structure are a double entry.
-            overlapping = Admission.objects.filter(person_id=self.person_id, establishment_id=self.establishment_id)
+            overlapping = Admission.objects.filter(
+                person_id=self.person_id, establishment_id=self.establishment_id
+            )
             overlapping = overlapping.filter(Q(end_date__isnull=True) | Q(end_date__gte=self.start_date))
             if self.end_date:
                 overlapping = overlapping.filter(start_date__lte=self.end_date)
@@ -115,11 +129,13 @@ class Admission(models.Model):
 class NeedsAssessment(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="assessments")
-    establishment = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name="établissement")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
+    )
     date = models.DateField("date de l'évaluation")
-    assessed_by = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="+",
-                                    verbose_name="évaluée par")
+    assessed_by = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="+", verbose_name="évaluée par"
+    )
     comment = models.TextField("synthèse", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -141,15 +157,22 @@ class Need(models.Model):
     """One need of an assessment, coded in SERAFIN-PH besoins."""
 
     assessment = models.ForeignKey(NeedsAssessment, on_delete=models.CASCADE, related_name="needs")
-    concept = models.ForeignKey(Concept, on_delete=models.PROTECT, related_name="+",
-                                verbose_name="besoin (SERAFIN-PH)", limit_choices_to={"system__slug": BESOINS})
+    concept = models.ForeignKey(
+        Concept,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="besoin (SERAFIN-PH)",
+        limit_choices_to={"system__slug": BESOINS},
+    )
     intensity = models.PositiveSmallIntegerField("intensité", choices=NeedIntensity.choices)
     comment = models.TextField("commentaire", blank=True)
 
     class Meta:
         verbose_name = "besoin"
         verbose_name_plural = "besoins"
-        constraints = [models.UniqueConstraint(fields=["assessment", "concept"], name="need_unique_per_assessment")]
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "concept"], name="need_unique_per_assessment")
+        ]
 
     def __str__(self) -> str:
         return self.concept.label
@@ -164,14 +187,20 @@ class Need(models.Model):
 class ProjetPersonnalise(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="projets")
-    establishment = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name="établissement")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
+    )
     date = models.DateField("date")
-    status = models.CharField("statut", max_length=20, choices=ProjetStatus.choices, default=ProjetStatus.DRAFT)
+    status = models.CharField(
+        "statut", max_length=20, choices=ProjetStatus.choices, default=ProjetStatus.DRAFT
+    )
     review_date = models.DateField("date de révision prévue")
-    person_words = models.TextField("paroles de la personne", blank=True,
-                                    help_text="Ses attentes et ses souhaits, dans ses propres mots.")
-    author = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="+", verbose_name="rédigé par")
+    person_words = models.TextField(
+        "paroles de la personne", blank=True, help_text="Ses attentes et ses souhaits, dans ses propres mots."
+    )
+    author = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="+", verbose_name="rédigé par"
+    )
     agreed_at = models.DateTimeField("validé le", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -196,8 +225,13 @@ class Goal(models.Model):
     projet = models.ForeignKey(ProjetPersonnalise, on_delete=models.CASCADE, related_name="goals")
     title = models.CharField("objectif", max_length=200)
     description = models.TextField("description", blank=True)
-    needs = models.ManyToManyField(Concept, blank=True, related_name="+", verbose_name="besoins visés",
-                                   limit_choices_to={"system__slug": BESOINS})
+    needs = models.ManyToManyField(
+        Concept,
+        blank=True,
+        related_name="+",
+        verbose_name="besoins visés",
+        limit_choices_to={"system__slug": BESOINS},
+    )
 
     class Meta:
         verbose_name = "objectif"
@@ -210,10 +244,21 @@ class Goal(models.Model):
 
 class PlannedService(models.Model):
     projet = models.ForeignKey(ProjetPersonnalise, on_delete=models.CASCADE, related_name="planned_services")
-    goal = models.ForeignKey(Goal, on_delete=models.SET_NULL, null=True, blank=True, related_name="services",
-                             verbose_name="objectif")
-    concept = models.ForeignKey(Concept, on_delete=models.PROTECT, related_name="+",
-                                verbose_name="prestation (SERAFIN-PH)", limit_choices_to={"system__slug": PRESTATIONS})
+    goal = models.ForeignKey(
+        Goal,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="services",
+        verbose_name="objectif",
+    )
+    concept = models.ForeignKey(
+        Concept,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="prestation (SERAFIN-PH)",
+        limit_choices_to={"system__slug": PRESTATIONS},
+    )
     frequency_count = models.PositiveSmallIntegerField("fréquence", validators=[MinValueValidator(1)])
     frequency_period = models.CharField("période", max_length=8, choices=FrequencyPeriod.choices)
     comment = models.CharField("précisions", max_length=300, blank=True)
@@ -240,16 +285,28 @@ class ServiceDelivery(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="services")
-    establishment = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name="établissement")
-    concept = models.ForeignKey(Concept, on_delete=models.PROTECT, related_name="+",
-                                verbose_name="prestation (SERAFIN-PH)", limit_choices_to={"system__slug": PRESTATIONS})
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
+    )
+    concept = models.ForeignKey(
+        Concept,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name="prestation (SERAFIN-PH)",
+        limit_choices_to={"system__slug": PRESTATIONS},
+    )
     date = models.DateField("date")
     duration_minutes = models.PositiveSmallIntegerField(
         "durée (minutes)", validators=[MinValueValidator(1), MaxValueValidator(24 * 60)]
     )
-    professional = models.ForeignKey(Professional, on_delete=models.PROTECT, null=True, blank=True,
-                                     related_name="+", verbose_name="réalisée par")
+    professional = models.ForeignKey(
+        Professional,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="réalisée par",
+    )
     is_group = models.BooleanField("collective", default=False)
 
     class Meta:
@@ -257,8 +314,10 @@ class ServiceDelivery(models.Model):
         verbose_name_plural = "prestations réalisées"
         ordering = ["-date"]
         constraints = [
-            models.CheckConstraint(condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=1440),
-                                   name="service_duration_range"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=1) & Q(duration_minutes__lte=1440),
+                name="service_duration_range",
+            ),
         ]
         indexes = [
             models.Index(fields=["person", "date"], name="service_person_date"),
@@ -282,11 +341,14 @@ class Note(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="notes")
-    establishment = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="+",
-                                      verbose_name="établissement")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
+    )
     category = models.CharField("catégorie", max_length=20, choices=NoteCategory.choices)
     text = models.TextField("texte")
-    author = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="+", verbose_name="auteur")
+    author = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
+    )
     written_at = models.DateTimeField("écrite le", default=timezone.now)
     shareable = models.BooleanField("partageable avec la personne et sa famille", default=False)
 

@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 
-from parcours.access.api import Action, Actor, Category, require
+from parcours.access.api import Action, Actor, Category, atomic_service, require
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment, Unit
 from parcours.people.models import Person
@@ -49,7 +48,7 @@ ALLOWED_TYPES_LABEL = "PDF, PNG, JPEG, ODT, DOCX ou TXT"
 # Admissions
 
 
-@transaction.atomic
+@atomic_service
 def admit_person(
     person: Person,
     *,
@@ -78,7 +77,7 @@ def admit_person(
     return admission
 
 
-@transaction.atomic
+@atomic_service
 def end_admission(
     admission: Admission,
     *,
@@ -112,7 +111,7 @@ class NeedInput:
     comment: str = ""
 
 
-@transaction.atomic
+@atomic_service
 def create_needs_assessment(
     person: Person,
     *,
@@ -171,7 +170,7 @@ class PlannedServiceInput:
     goal_index: int | None = None  # position (0-based) of the goal in the goals list
 
 
-@transaction.atomic
+@atomic_service
 def create_projet(
     person: Person,
     *,
@@ -249,7 +248,7 @@ def allowed_transitions(projet: ProjetPersonnalise) -> list[ProjetStatus]:
     ]
 
 
-@transaction.atomic
+@atomic_service
 def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Actor) -> ProjetPersonnalise:
     """Move the projet along PROJET_TRANSITIONS; agreeing it with the person dates the agreement."""
     professional_of(actor)
@@ -276,7 +275,7 @@ def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Acto
 # Service log and notes
 
 
-@transaction.atomic
+@atomic_service
 def log_service(
     person: Person,
     *,
@@ -304,7 +303,7 @@ def log_service(
     return delivery
 
 
-@transaction.atomic
+@atomic_service
 def write_note(
     person: Person,
     *,
@@ -368,7 +367,7 @@ def detect_document_type(file: UploadedFile) -> tuple[str, str]:
     return extension, content_type
 
 
-@transaction.atomic
+@atomic_service
 def attach_document(
     person: Person, *, file: UploadedFile, title: str, actor: Actor, note: Note | None = None
 ) -> Document:

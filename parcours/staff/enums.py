@@ -30,8 +30,14 @@ HEALTH_PROFESSIONS = {
     Profession.ORTHOPHONISTE,
     Profession.PSYCHOMOTRICIEN,
 }
-RPPS_PROFESSIONS = {Profession.MEDECIN, Profession.INFIRMIER, Profession.ERGOTHERAPEUTE, Profession.ORTHOPHONISTE,
-                    Profession.PSYCHOLOGUE, Profession.PSYCHOMOTRICIEN}
+RPPS_PROFESSIONS = {
+    Profession.MEDECIN,
+    Profession.INFIRMIER,
+    Profession.ERGOTHERAPEUTE,
+    Profession.ORTHOPHONISTE,
+    Profession.PSYCHOLOGUE,
+    Profession.PSYCHOMOTRICIEN,
+}
 
 
 class ContractType(models.TextChoices):

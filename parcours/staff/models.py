@@ -16,7 +16,11 @@ from parcours.staff.enums import ContractType, Profession, Role
 class Professional(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="professional",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="professional",
         verbose_name="compte",
     )
     last_name = models.CharField("nom", max_length=100)
@@ -40,13 +44,19 @@ class Professional(models.Model):
 
 class Contract(models.Model):
     professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="contracts")
-    employer = models.ForeignKey(Establishment, on_delete=models.PROTECT, related_name="contracts",
-                                 verbose_name="établissement employeur")
+    employer = models.ForeignKey(
+        Establishment,
+        on_delete=models.PROTECT,
+        related_name="contracts",
+        verbose_name="établissement employeur",
+    )
     contract_type = models.CharField("type de contrat", max_length=20, choices=ContractType.choices)
     start_date = models.DateField("début")
     end_date = models.DateField("fin", null=True, blank=True)
     fte = models.DecimalField(
-        "ETP", max_digits=4, decimal_places=2,
+        "ETP",
+        max_digits=4,
+        decimal_places=2,
         validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(Decimal("1.00"))],
     )
 
@@ -55,8 +65,10 @@ class Contract(models.Model):
         verbose_name_plural = "contrats"
         ordering = ["-start_date"]
         constraints = [
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                                   name="contract_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="contract_dates_ordered",
+            ),
             models.CheckConstraint(condition=Q(fte__gt=0) & Q(fte__lte=1), name="contract_fte_range"),
         ]
 
@@ -82,11 +94,19 @@ class Membership(models.Model):
     professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rôle", max_length=32, choices=Role.choices, default=Role.PROFESSIONAL)
     establishment = models.ForeignKey(
-        Establishment, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        Establishment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name="établissement",
     )
     gestionnaire = models.ForeignKey(
-        Gestionnaire, on_delete=models.CASCADE, null=True, blank=True, related_name="memberships",
+        Gestionnaire,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
         verbose_name="organisme gestionnaire",
     )
     start_date = models.DateField("début")
@@ -99,13 +119,19 @@ class Membership(models.Model):
         verbose_name_plural = "appartenances aux équipes"
         constraints = [
             models.CheckConstraint(
-                condition=(Q(role=Role.GESTIONNAIRE_DIRECTOR, gestionnaire__isnull=False, establishment__isnull=True)
-                           | (~Q(role=Role.GESTIONNAIRE_DIRECTOR) & Q(establishment__isnull=False,
-                                                                      gestionnaire__isnull=True))),
+                condition=(
+                    Q(role=Role.GESTIONNAIRE_DIRECTOR, gestionnaire__isnull=False, establishment__isnull=True)
+                    | (
+                        ~Q(role=Role.GESTIONNAIRE_DIRECTOR)
+                        & Q(establishment__isnull=False, gestionnaire__isnull=True)
+                    )
+                ),
                 name="membership_scope_matches_role",
             ),
-            models.CheckConstraint(condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
-                                   name="membership_dates_ordered"),
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
+                name="membership_dates_ordered",
+            ),
         ]
         indexes = [models.Index(fields=["establishment", "end_date"], name="membership_establishment")]
 

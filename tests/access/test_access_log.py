@@ -33,9 +33,8 @@ def test_deleting_is_refused(entry):
         AccessLogEntry.objects.filter(pk=entry.pk).update(allowed=False)
 
 
+@pytest.mark.postgresql
 def test_raw_sql_update_is_refused_by_postgresql(entry):
-    if connection.vendor != "postgresql":
-        pytest.skip("Le déclencheur n'existe que sur PostgreSQL ; SQLite s'appuie sur les gardes du modèle.")
     table = AccessLogEntry._meta.db_table
     with (
         pytest.raises(DatabaseError, match="journal des accès"),

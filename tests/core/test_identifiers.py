@@ -5,7 +5,9 @@ from parcours.core.identifiers import validate_finess, validate_nir, validate_rp
 from parcours.core.text import fold
 
 
-@pytest.mark.parametrize("value", ["295109912611193", "2 95 10 99 126 111 93", "253072A07300443", "253072B07300470"])
+@pytest.mark.parametrize(
+    "value", ["295109912611193", "2 95 10 99 126 111 93", "253072A07300443", "253072B07300470"]
+)
 def test_valid_nir(value):
     validate_nir(value)
 
@@ -38,8 +40,9 @@ def test_valid_finess(value):
     validate_finess(value)
 
 
-@pytest.mark.parametrize(("value", "message"), [("750712185", "clé"), ("75071218", "9 caractères"),
-                                                ("2C0000001", "9 caractères")])
+@pytest.mark.parametrize(
+    ("value", "message"), [("750712185", "clé"), ("75071218", "9 caractères"), ("2C0000001", "9 caractères")]
+)
 def test_invalid_finess(value, message):
     with pytest.raises(ValidationError, match=message):
         validate_finess(value)

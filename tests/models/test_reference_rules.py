@@ -59,8 +59,12 @@ def test_obsolete_finess_categories_are_kept_but_inactive():
 def test_establishment_finess_key_and_department_are_checked():
     gestionnaire = GestionnaireFactory()
     establishment = Establishment(
-        gestionnaire=gestionnaire, name="ESAT des Tilleuls", finess="690781811",
-        category=concept("finess-categories", "246"), department_code="69", region_code="84",
+        gestionnaire=gestionnaire,
+        name="ESAT des Tilleuls",
+        finess="690781811",
+        category=concept("finess-categories", "246"),
+        department_code="69",
+        region_code="84",
     )
     with pytest.raises(ValidationError) as error:
         establishment.full_clean()
@@ -97,9 +101,14 @@ def test_gestionnaire_siren_key_is_checked():
 def test_contract_fte_and_dates():
     establishment = EstablishmentFactory()
     professional = ProfessionalFactory()
-    contract = Contract(professional=professional, employer=establishment, contract_type=ContractType.CDD,
-                        start_date=datetime.date(2025, 3, 1), end_date=datetime.date(2025, 2, 1),
-                        fte=Decimal("1.20"))
+    contract = Contract(
+        professional=professional,
+        employer=establishment,
+        contract_type=ContractType.CDD,
+        start_date=datetime.date(2025, 3, 1),
+        end_date=datetime.date(2025, 2, 1),
+        fte=Decimal("1.20"),
+    )
     with pytest.raises(ValidationError) as error:
         contract.full_clean()
     assert set(error.value.message_dict) == {"end_date", "fte"}
@@ -110,11 +119,19 @@ def test_contract_fte_and_dates():
 def test_membership_scope_follows_the_role():
     establishment = EstablishmentFactory()
     professional = ProfessionalFactory()
-    wrong = Membership(professional=professional, role=Role.GESTIONNAIRE_DIRECTOR, establishment=establishment,
-                       start_date=datetime.date(2024, 1, 1))
+    wrong = Membership(
+        professional=professional,
+        role=Role.GESTIONNAIRE_DIRECTOR,
+        establishment=establishment,
+        start_date=datetime.date(2024, 1, 1),
+    )
     with pytest.raises(ValidationError):
         wrong.full_clean()
     with pytest.raises(IntegrityError), transaction.atomic():
         wrong.save()
-    Membership(professional=professional, role=Role.GESTIONNAIRE_DIRECTOR,
-               gestionnaire=establishment.gestionnaire, start_date=datetime.date(2024, 1, 1)).full_clean()
+    Membership(
+        professional=professional,
+        role=Role.GESTIONNAIRE_DIRECTOR,
+        gestionnaire=establishment.gestionnaire,
+        start_date=datetime.date(2024, 1, 1),
+    ).full_clean()

@@ -5,7 +5,7 @@ from parcours.nomenclature.models import CodeSystem, Concept
 
 
 class Command(BaseCommand):
-    help = "Charge ou met à jour les nomenclatures (SERAFIN-PH, catégories FINESS...) depuis les fichiers de données."
+    help = "Charge ou met à jour les nomenclatures (SERAFIN-PH, catégories FINESS...) depuis les fichiers."
 
     def handle(self, *args, **options):
         counts = load_systems(CodeSystem, Concept)
