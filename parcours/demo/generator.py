@@ -819,7 +819,7 @@ class DemoGenerator:
     ) -> PersonPlan:
         low, mode, high = profile.ages
         age = rng.triangular(low, high + 0.99, mode)
-        birth = start - int(age * YEAR) - rng.randrange(0, 30)
+        birth = start - int(age * YEAR) - 2 - rng.randrange(0, 30)
         birth = max(birth, self.today_o - int(104 * YEAR))
         sex = "F" if rng.random() < (0.7 if profile.public == pr.ELDERLY else 0.45) else "M"
         person = PersonPlan(len(self.persons), birth, sex, profile, est.index)
@@ -914,7 +914,7 @@ class DemoGenerator:
                         if person is None:
                             # Someone already there when the history starts has the category's age then.
                             person = self._new_person(rng, profile, ws if initial else start, est)
-                            start = max(start, person.birth + int(profile.ages[0] * YEAR))
+                            start = max(start, person.birth + int(profile.ages[0] * YEAR) + 2)
                         if short:
                             end = start + rng.randint(3, 45)
                         elif initial:  # time left from the start of the history
