@@ -1,5 +1,6 @@
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import render
 from django.utils import timezone
 
@@ -32,17 +33,19 @@ def home(request):
 
     actor = Actor.from_request(request)
     shown = unique_persons(persons, [row.note.person for row in notes])
-    if shown:
-        log_listing(actor, shown, details={"view": "core:home"})
-    for basis, readers in persons_by_basis(notes).items():
-        record_many(
-            actor,
-            readers,
-            action=Action.READ,
-            category=Category.NOTES,
-            basis=basis,
-            details={"view": "core:home"},
-        )
+    # One transaction for both traces: the page is shown only if everything it reveals is logged.
+    with transaction.atomic():
+        if shown:
+            log_listing(actor, shown, details={"view": "core:home"})
+        for basis, readers in persons_by_basis(notes).items():
+            record_many(
+                actor,
+                readers,
+                action=Action.READ,
+                category=Category.NOTES,
+                basis=basis,
+                details={"view": "core:home"},
+            )
 
     return render(
         request,
@@ -51,9 +54,11 @@ def home(request):
             "has_scope": True,
             "today": timezone.localdate(),
             "establishments": establishments,
+            "several_establishments": len(establishments) > 1,
             "page": page,
             "persons": persons,
             "notes": notes,
+            "notes_hidden": any(not row.text_allowed for row in notes),
         },
     )
 

@@ -171,7 +171,7 @@ def test_gestionnaire_direction_sees_who_wrote_but_not_the_text(login):
 
     assert admission.person.display_name in content
     assert "Texte confidentiel" not in content
-    assert "Contenu réservé à l'équipe" in content
+    assert "réservé aux équipes qui accompagnent" in content
     assert not AccessLogEntry.objects.filter(category=Category.NOTES).exists()
 
 
@@ -201,10 +201,10 @@ def test_home_query_count_does_not_grow_with_the_data(login, django_assert_max_n
     professional = make_professional(establishment, role=role)
     _populate(establishment, professional, persons=30, notes=2)
     client = login(professional.user)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         page(client.get(reverse("core:home")))
     _populate(establishment, professional, persons=30, notes=2)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         page(client.get(reverse("core:home")))
 
 
@@ -215,6 +215,6 @@ def test_gestionnaire_home_query_count_is_bounded(login, django_assert_max_num_q
     for establishment in establishments:
         _populate(establishment, ProfessionalFactory(), persons=6, notes=1)
     client = login(director.user)
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(13):
         content = page(client.get(reverse("core:home")))
     assert "30 personnes" in content
