@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models.functions import Coalesce, NullIf, Upper
 from django.utils import timezone
 
 from parcours.access import policy
@@ -35,7 +36,8 @@ def persons_present(user, establishment_ids, on=None) -> QuerySet[Person]:
     return (
         visible_persons(user)
         .filter(pk__in=admissions.values("person_id"))
-        .order_by("birth_name", "first_names", "pk")
+        # In the order of the names shown: the used name when there is one.
+        .order_by(Upper(Coalesce(NullIf("used_name", Value("")), "birth_name")), "first_names", "pk")
         .prefetch_related(
             Prefetch(
                 "admissions",

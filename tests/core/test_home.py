@@ -218,3 +218,15 @@ def test_gestionnaire_home_query_count_is_bounded(login, django_assert_max_num_q
     with django_assert_max_num_queries(13):
         content = page(client.get(reverse("core:home")))
     assert "30 personnes" in content
+
+
+def test_persons_are_sorted_by_the_name_shown(login):
+    establishment = EstablishmentFactory()
+    professional = make_professional(establishment)
+    for birth_name, used_name in [("Zola", "Aubry"), ("Martin", ""), ("Bernard", "Vidal")]:
+        AdmissionFactory(
+            establishment=establishment, person=PersonFactory(birth_name=birth_name, used_name=used_name)
+        )
+    content = page(login(professional.user).get(reverse("core:home")))
+    positions = [content.index(name) for name in ("AUBRY", "MARTIN", "VIDAL")]
+    assert positions == sorted(positions)
