@@ -16,6 +16,7 @@ class Command(BaseCommand):
             "--scale",
             choices=["small", "department", "tiny"],
             default="small",
+            metavar="{small,department}",  # "tiny" (3 establishments, 20 persons) is for the tests
             help="small : 5 établissements, 200 personnes, 1 an d'historique (quelques secondes, SQLite ou "
             "PostgreSQL) ; department : 300 établissements, 20 000 personnes, 3 ans, 10 millions de "
             "prestations (PostgreSQL).",
