@@ -17,15 +17,15 @@ INVALID_MARKER = "INVALID_TEMPLATE_VARIABLE"
 
 
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests (triggers, COPY...) run in the PostgreSQL pass; the SQLite pass omits them."""
+    """Tests of one database's own behaviour (PostgreSQL triggers, SQLite guards) run in that database's
+    pass of the suite; `make test` runs both passes."""
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        return
-    deselected = [item for item in items if item.get_closest_marker("postgresql")]
+    other = "sqlite" if connection.vendor == "postgresql" else "postgresql"
+    deselected = [item for item in items if item.get_closest_marker(other)]
     if deselected:
         config.hook.pytest_deselected(items=deselected)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
 
 
 @pytest.fixture(autouse=True)

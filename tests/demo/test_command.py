@@ -5,7 +5,6 @@ import random
 
 import pytest
 from django.core.management import CommandError, call_command
-from django.db import connection
 from django.http import Http404
 from django.test import RequestFactory, override_settings
 from stdnum import luhn
@@ -36,7 +35,7 @@ def test_generated_identifiers_pass_the_checks():
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "sqlite", reason="the guard only concerns SQLite")
+@pytest.mark.sqlite
 def test_department_scale_refuses_sqlite():
     with pytest.raises(CommandError, match="PostgreSQL"):
         call_command("demo_data", "--scale", "department", stdout=io.StringIO())
