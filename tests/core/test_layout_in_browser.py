@@ -1,6 +1,7 @@
 """The layout in a real browser: usable on a 375-px phone, keyboard-reachable, nothing blocked by the CSP."""
 
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.urls import reverse
@@ -13,36 +14,45 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 CHROMIUM = os.environ.get("PARCOURS_CHROMIUM", "/usr/bin/chromium")
 
 
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
+def in_phone(live_server, scenario):
+    """Run scenario(page) in Chromium at 375 px; returns the console errors seen.
 
-    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox", "--disable-background-networking"]
-        )
-        yield browser
-        browser.close()
+    Playwright's sync API refuses to start in a thread where another instance already runs
+    (tests/browser keeps one open for the session), so each scenario gets its own thread.
+    """
+
+    def work():
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=CHROMIUM,
+                headless=True,
+                args=["--no-sandbox", "--disable-background-networking"],
+            )
+            try:
+                context = browser.new_context(
+                    base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 812}
+                )
+                context.set_default_timeout(10_000)
+                page = context.new_page()
+                errors: list[str] = []
+                page.on(
+                    "console",
+                    lambda message: errors.append(message.text) if message.type == "error" else None,
+                )
+                scenario(page)
+                return errors
+            finally:
+                browser.close()
+
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(work).result()
 
 
-@pytest.fixture
-def phone(chromium, live_server):
-    context = chromium.new_context(
-        base_url=live_server.url, locale="fr-FR", viewport={"width": 375, "height": 812}
-    )
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    problems = []
-    page.on("console", lambda message: problems.append(message.text) if message.type == "error" else None)
-    page.problems = problems
-    yield page
-    context.close()
-
-
-def log_in(page, user):
+def log_in(page, username):
     page.goto(reverse("accounts:login"))
-    page.get_by_label("Identifiant").fill(user.username)
+    page.get_by_label("Identifiant").fill(username)
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("heading", level=1).wait_for()
@@ -53,7 +63,7 @@ def assert_fits_the_screen(page):
     assert overflow <= 0, f"{page.url} déborde de {overflow} px"
 
 
-def test_pages_fit_a_phone_without_console_errors(phone):
+def test_pages_fit_a_phone_without_console_errors(live_server):
     establishment = EstablishmentFactory(
         name="Institut médico-éducatif Les Grands Chênes de la Vallée",
         capacities={SupportMode.INTERNAT: 24, SupportMode.SEMI_INTERNAT: 12},
@@ -63,44 +73,54 @@ def test_pages_fit_a_phone_without_console_errors(phone):
         admission = AdmissionFactory(establishment=establishment, mode=SupportMode.INTERNAT)
         NoteFactory(person=admission.person, establishment=establishment, author=professional)
 
-    phone.goto(reverse("core:styleguide"))
-    assert_fits_the_screen(phone)
-    log_in(phone, professional.user)
-    assert_fits_the_screen(phone)
-    for url in [
+    urls = [
         reverse("organisations:list"),
         reverse("organisations:detail", kwargs={"uuid": establishment.uuid}),
         reverse("nomenclature:detail", kwargs={"slug": "serafin-ph-prestations"}),
-    ]:
-        phone.goto(url)
-        assert_fits_the_screen(phone)
-    # The navigation stays visible and usable without JavaScript menus.
-    assert phone.get_by_role("link", name="Établissements").is_visible()
-    assert phone.get_by_role("button", name="Se déconnecter").is_visible()
+    ]
+    username = professional.user.username
+
+    def scenario(page):
+        page.goto(reverse("core:styleguide"))
+        assert_fits_the_screen(page)
+        log_in(page, username)
+        assert_fits_the_screen(page)
+        for url in urls:
+            page.goto(url)
+            assert_fits_the_screen(page)
+        # The navigation stays visible and usable without JavaScript menus.
+        assert page.get_by_role("link", name="Établissements").is_visible()
+        assert page.get_by_role("button", name="Se déconnecter").is_visible()
+
     # A CSP violation (inline style or script) would show here as a console error.
-    assert phone.problems == []
+    assert in_phone(live_server, scenario) == []
 
 
-def test_skip_link_is_the_first_stop_and_shows_on_focus(phone):
-    phone.goto(reverse("core:styleguide"))
-    phone.keyboard.press("Tab")
-    focused = phone.evaluate("document.activeElement.className")
-    assert focused == "skip-link"
-    assert phone.locator(".skip-link").bounding_box()["y"] >= 0
-    phone.keyboard.press("Enter")
-    assert phone.evaluate("document.activeElement.id") == "contenu"
+def test_skip_link_is_the_first_stop_and_shows_on_focus(live_server):
+    def scenario(page):
+        page.goto(reverse("core:styleguide"))
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "skip-link"
+        assert page.locator(".skip-link").bounding_box()["y"] >= 0
+        page.keyboard.press("Enter")
+        assert page.evaluate("document.activeElement.id") == "contenu"
+
+    in_phone(live_server, scenario)
 
 
-def test_confirmation_hook_asks_before_submitting(phone):
-    phone.goto(reverse("core:styleguide"))
+def test_confirmation_hook_asks_before_submitting(live_server):
     messages = []
 
-    def dismiss(dialog):
-        messages.append(dialog.message)
-        dialog.dismiss()
+    def scenario(page):
+        def dismiss(dialog):
+            messages.append(dialog.message)
+            dialog.dismiss()
 
-    phone.on("dialog", dismiss)
-    before = phone.url
-    phone.get_by_role("button", name="Supprimer (avec confirmation)").click()
+        page.goto(reverse("core:styleguide"))
+        page.on("dialog", dismiss)
+        before = page.url
+        page.get_by_role("button", name="Supprimer (avec confirmation)").click()
+        assert page.url == before
+
+    in_phone(live_server, scenario)
     assert messages == ["Supprimer cet élément ?"]
-    assert phone.url == before
