@@ -5,7 +5,6 @@ import os
 import pytest
 from django.urls import reverse
 
-from tests.browser.conftest import browser, page  # noqa: F401
 from tests.factories import PASSWORD
 from tests.records.test_timeline import big_record
 
