@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from parcours.access.enums import WRITE_ACTIONS, Action, Basis, Category
@@ -170,6 +170,17 @@ def bases_for(user, person: Person) -> list[str]:
         if Person.objects.filter(condition, pk=person.pk).exists():
             bases.append(basis)
     return bases
+
+
+def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -> dict[int, str]:
+    """For each of these persons the user may see, the basis on which they may do this action on this
+    category ('' when they may not), in one query: lists use it instead of deciding person by person."""
+    annotations = {}
+    for index, (basis, condition) in enumerate(_basis_conditions(scope_of(user))):
+        if allows(basis, category, action):
+            annotations[f"basis_{index}"] = Case(When(condition, then=Value(basis)), default=Value(""))
+    rows = visible_persons(user).filter(pk__in=person_ids).annotate(**annotations).values("pk", *annotations)
+    return {row["pk"]: next((row[key] for key in annotations if row[key]), "") for row in rows}
 
 
 def allows(basis: str, category: str, action: str) -> bool:

@@ -7,13 +7,13 @@ Nothing here writes except the access-log entries, and every person shown goes t
 from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Case, Prefetch, QuerySet, Value, When
+from django.db.models import Prefetch, QuerySet, Value
 from django.db.models.functions import Coalesce, NullIf, Upper
 from django.utils import timezone
 
 from parcours.access import policy
 from parcours.access.api import visible_persons
-from parcours.access.enums import Action, Category
+from parcours.access.enums import Category
 from parcours.people.models import Person
 from parcours.records.models import Admission, Note
 
@@ -63,12 +63,7 @@ class NoteRow:
 def notes_bases(user, person_ids) -> dict[int, str]:
     """For each of these persons the user may see, the basis on which they may read notes
     ('' when they may not), in one query."""
-    annotations = {}
-    for index, (basis, condition) in enumerate(policy._basis_conditions(policy.scope_of(user))):
-        if policy.allows(basis, Category.NOTES, Action.READ):
-            annotations[f"basis_{index}"] = Case(When(condition, then=Value(basis)), default=Value(""))
-    rows = visible_persons(user).filter(pk__in=person_ids).annotate(**annotations).values("pk", *annotations)
-    return {row["pk"]: next((row[key] for key in annotations if row[key]), "") for row in rows}
+    return policy.bases_for_many(user, person_ids, Category.NOTES)
 
 
 def recent_notes(user, establishment_ids, *, now=None) -> list[NoteRow]:
