@@ -6,7 +6,6 @@ The helpers at the top (accessible fields, coded-value fields, error mapping) ar
 """
 
 from django import forms
-from django.core.exceptions import ValidationError
 
 from parcours.nomenclature.models import Concept
 from parcours.people.enums import MdphDecisionType
@@ -60,16 +59,6 @@ class AccessibleFormMixin:
                 field.widget = DateInput()
                 field.input_formats = DATE_INPUT_FORMATS
         self._describe_fields()
-
-
-def add_validation_errors(form: forms.BaseForm, exc: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names when the form has it,
-    otherwise at the top of the form."""
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 class ConceptCatalogue:

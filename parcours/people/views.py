@@ -26,6 +26,7 @@ from parcours.access.api import (
     require,
     visible_persons,
 )
+from parcours.core.forms import add_validation_errors, save_with
 from parcours.core.identifiers import compact
 from parcours.core.text import fold
 from parcours.people import services
@@ -37,7 +38,6 @@ from parcours.people.forms import (
     PersonCreateForm,
     PersonEditForm,
     RelativeForm,
-    add_validation_errors,
 )
 from parcours.people.models import Person
 from parcours.records.timeline import timeline_context
@@ -294,14 +294,13 @@ def relative_form(request, person_uuid, relative_uuid=None):
 def protection_create(request, person_uuid):
     actor, person = open_person(request, person_uuid, write_category=Category.IDENTITY)
     form = LegalProtectionForm(request.POST or None, person=person)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_legal_protection(person, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "La mesure de protection est enregistrée.")
-            return redirect("people:detail", uuid=person.uuid)
+    if save_with(
+        request,
+        form,
+        lambda data: services.add_legal_protection(person, actor=actor, **data),
+        success="La mesure de protection est enregistrée.",
+    ):
+        return redirect("people:detail", uuid=person.uuid)
     return render(
         request,
         "people/simple_form.html",
@@ -349,14 +348,13 @@ def mdph_create(request, person_uuid):
     actor, person = open_person(request, person_uuid, write_category=Category.IDENTITY)
     catalogue = ConceptCatalogue(services.FINESS_CATEGORIES, leaves_only=False)
     form = MdphDecisionForm(request.POST or None, person=person, catalogue=catalogue)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_mdph_decision(person, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "La décision MDPH est enregistrée.")
-            return redirect("people:detail", uuid=person.uuid)
+    if save_with(
+        request,
+        form,
+        lambda data: services.add_mdph_decision(person, actor=actor, **data),
+        success="La décision MDPH est enregistrée.",
+    ):
+        return redirect("people:detail", uuid=person.uuid)
     return render(
         request,
         "people/simple_form.html",

@@ -23,8 +23,8 @@ from parcours.access.api import (
     read_person,
     read_person_categories,
 )
+from parcours.core.forms import add_validation_errors, save_with
 from parcours.core.text import fold
-from parcours.people.forms import add_validation_errors
 from parcours.people.views import check_write, open_person
 from parcours.records import services
 from parcours.records.forms import (
@@ -92,14 +92,13 @@ def admission_create(request, person_uuid):
     actor, person = open_person(request, person_uuid, write_category=Category.PARCOURS)
     establishments, current = establishments_for(request, person)
     form = AdmissionForm(request.POST or None, person=person, establishments=establishments)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.admit_person(person, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "L'admission est enregistrée.")
-            return back_to_person(person)
+    if save_with(
+        request,
+        form,
+        lambda data: services.admit_person(person, actor=actor, **data),
+        success="L'admission est enregistrée.",
+    ):
+        return back_to_person(person)
     return render_form(request, "records/admission_form.html", person, "Nouvelle admission", form=form)
 
 
@@ -114,14 +113,13 @@ def admission_exit(request, person_uuid, admission_uuid):
         "comment": admission.comment,
     }
     form = AdmissionExitForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.end_admission(admission, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "La sortie est enregistrée.")
-            return back_to_person(person)
+    if save_with(
+        request,
+        form,
+        lambda data: services.end_admission(admission, actor=actor, **data),
+        success="La sortie est enregistrée.",
+    ):
+        return back_to_person(person)
     return render_form(
         request,
         "records/admission_exit_form.html",
@@ -300,14 +298,13 @@ def service_create(request, person_uuid):
         catalogue=services_catalogue(),
         initial={"establishment": current},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.log_service(person, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "La prestation est enregistrée.")
-            return back_to_person(person)
+    if save_with(
+        request,
+        form,
+        lambda data: services.log_service(person, actor=actor, **data),
+        success="La prestation est enregistrée.",
+    ):
+        return back_to_person(person)
     return render_form(
         request, "records/simple_form.html", person, "Enregistrer une prestation réalisée", form=form
     )
@@ -319,14 +316,13 @@ def note_create(request, person_uuid):
     establishments, current = establishments_for(request, person)
     form = NoteForm(request.POST or None, request.FILES or None)
     form.set_establishments(establishments, current)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.write_note(person, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "La transmission est enregistrée.")
-            return back_to_person(person)
+    if save_with(
+        request,
+        form,
+        lambda data: services.write_note(person, actor=actor, **data),
+        success="La transmission est enregistrée.",
+    ):
+        return back_to_person(person)
     return render_form(
         request, "records/simple_form.html", person, "Nouvelle transmission", form=form, multipart=True
     )
@@ -336,14 +332,13 @@ def note_create(request, person_uuid):
 def document_create(request, person_uuid):
     actor, person = open_person(request, person_uuid, write_category=Category.DOCUMENTS)
     form = DocumentForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.attach_document(person, actor=actor, **form.cleaned_data)
-        except ValidationError as exc:
-            add_validation_errors(form, exc)
-        else:
-            messages.success(request, "Le document est enregistré.")
-            return back_to_person(person)
+    if save_with(
+        request,
+        form,
+        lambda data: services.attach_document(person, actor=actor, **data),
+        success="Le document est enregistré.",
+    ):
+        return back_to_person(person)
     return render_form(
         request, "records/simple_form.html", person, "Ajouter un document", form=form, multipart=True
     )
