@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from parcours.access import policy
 from parcours.access.api import Action, Actor, Category, atomic_service, require
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment, Unit
@@ -43,6 +44,15 @@ ALLOWED_DOCUMENT_TYPES: dict[str, tuple[str, bytes | None]] = {
     "txt": ("text/plain; charset=utf-8", None),
 }
 ALLOWED_TYPES_LABEL = "PDF, PNG, JPEG, ODT, DOCX ou TXT"
+
+
+def writes_for(user, establishment_id: int) -> bool:
+    """Whether the user writes in this establishment's name, the rule `require_writable_establishment`
+    enforces, read from the scope already computed for the request so that pages decide their
+    correction links without a query. Only the establishment that wrote an admission, a needs
+    assessment, a projet or a service delivered corrects it."""
+    scope = policy.scope_of(user)
+    return establishment_id in scope.team | scope.directed
 
 
 # Admissions
@@ -101,6 +111,47 @@ def end_admission(
     return admission
 
 
+@atomic_service
+def update_admission(
+    admission: Admission,
+    *,
+    unit: Unit | None,
+    mode: str,
+    start_date: datetime.date,
+    comment: str,
+    actor: Actor,
+    end_date: datetime.date | None = None,
+    exit_reason: str | None = None,
+) -> Admission:
+    """Correct an episode of support: its unit, mode, start date and comment, and, once it has ended,
+    its exit date and reason (None keeps them). The establishment stays: a support by another
+    structure is another admission. An exit is recorded with `end_admission`, never here. The model
+    rules, the overlap with the person's other episodes in the same structure included, are checked
+    again."""
+    professional_of(actor)
+    require(actor, admission.person, Category.PARCOURS, Action.UPDATE, obj=admission)
+    require_writable_establishment(actor, admission.establishment)
+    if admission.end_date is None and (end_date or exit_reason):
+        raise ValidationError(
+            {
+                "end_date": (
+                    "Cet accompagnement est en cours : sa sortie s'enregistre avec « Enregistrer la sortie »."
+                )
+            }
+        )
+    admission.unit = unit
+    admission.mode = mode
+    admission.start_date = start_date
+    admission.comment = comment
+    if end_date is not None:
+        admission.end_date = end_date
+    if exit_reason is not None:
+        admission.exit_reason = exit_reason
+    admission.full_clean()
+    admission.save()
+    return admission
+
+
 # Needs assessments
 
 
@@ -109,6 +160,24 @@ class NeedInput:
     concept: Concept
     intensity: int
     comment: str = ""
+
+
+def _checked_needs(needs: list[NeedInput]) -> list[Need]:
+    """The rows of an assessment's needs, checked one by one (numbered in the messages as entered):
+    at least one, each coded in SERAFIN-PH besoins, none twice."""
+    if not needs:
+        raise ValidationError("Indiquez au moins un besoin.")
+    rows = [Need(concept=n.concept, intensity=n.intensity, comment=n.comment) for n in needs]
+    seen: set[int] = set()
+    for index, need in enumerate(rows, start=1):
+        try:
+            need.full_clean(exclude=["assessment"], validate_unique=False)
+        except ValidationError as exc:
+            raise ValidationError([f"Besoin n° {index} : {message}" for message in exc.messages]) from exc
+        if need.concept_id in seen:
+            raise ValidationError(f"Besoin n° {index} : ce besoin figure déjà dans l'évaluation.")
+        seen.add(need.concept_id)
+    return rows
 
 
 @atomic_service
@@ -128,26 +197,53 @@ def create_needs_assessment(
         person=person, establishment=establishment, date=date, assessed_by=professional, comment=comment
     )
     require(actor, person, Category.ASSESSMENTS, Action.CREATE, obj=assessment)
-    if not needs:
-        raise ValidationError("Indiquez au moins un besoin.")
     assessment.full_clean()
-    rows = [
-        Need(assessment=assessment, concept=n.concept, intensity=n.intensity, comment=n.comment)
-        for n in needs
-    ]
-    seen: set[int] = set()
-    for index, need in enumerate(rows, start=1):
-        try:
-            need.full_clean(exclude=["assessment"], validate_unique=False)
-        except ValidationError as exc:
-            raise ValidationError([f"Besoin n° {index} : {message}" for message in exc.messages]) from exc
-        if need.concept_id in seen:
-            raise ValidationError(f"Besoin n° {index} : ce besoin figure déjà dans l'évaluation.")
-        seen.add(need.concept_id)
+    rows = _checked_needs(needs)
     assessment.save()
     for need in rows:
         need.assessment = assessment
     Need.objects.bulk_create(rows)
+    return assessment
+
+
+@atomic_service
+def update_needs_assessment(
+    assessment: NeedsAssessment,
+    *,
+    establishment: Establishment,
+    date: datetime.date,
+    needs: list[NeedInput],
+    actor: Actor,
+    comment: str = "",
+) -> NeedsAssessment:
+    """Correct an assessment: its date, establishment and synthesis, and the whole list of its coded
+    needs (a need left out is removed, a new one added, one kept takes the new intensity and
+    comment), all or nothing. The professional who assessed stays; the access log keeps who
+    corrected."""
+    professional_of(actor)
+    require(actor, assessment.person, Category.ASSESSMENTS, Action.UPDATE, obj=assessment)
+    require_writable_establishment(actor, assessment.establishment)
+    if establishment.pk != assessment.establishment_id:
+        require_writable_establishment(actor, establishment)
+    assessment.establishment = establishment
+    assessment.date = date
+    assessment.comment = comment
+    assessment.full_clean()
+    rows = _checked_needs(needs)
+    assessment.save()
+    current = {need.concept_id: need for need in assessment.needs.all()}
+    kept, added = [], []
+    for row in rows:
+        need = current.pop(row.concept_id, None)
+        if need is None:
+            row.assessment = assessment
+            added.append(row)
+        else:
+            need.intensity, need.comment = row.intensity, row.comment
+            kept.append(need)
+    Need.objects.filter(pk__in=[need.pk for need in current.values()]).delete()
+    Need.objects.bulk_update(kept, ["intensity", "comment"])
+    Need.objects.bulk_create(added)
     return assessment
 
 
@@ -168,6 +264,58 @@ class PlannedServiceInput:
     frequency_period: str
     comment: str = ""
     goal_index: int | None = None  # position (0-based) of the goal in the goals list
+
+
+def _checked_projet_parts(
+    projet: ProjetPersonnalise, goals: list[GoalInput], planned_services: list[PlannedServiceInput]
+) -> tuple[list[Goal], list[tuple[PlannedService, int | None]]]:
+    """The goal and planned-service rows of a projet, checked one by one (numbered as entered),
+    not saved yet."""
+    goal_rows = [Goal(projet=projet, title=g.title, description=g.description) for g in goals]
+    for index, (goal, data) in enumerate(zip(goal_rows, goals, strict=True), start=1):
+        try:
+            goal.full_clean(exclude=["projet"])
+        except ValidationError as exc:
+            raise ValidationError([f"Objectif n° {index} : {m}" for m in exc.messages]) from exc
+        for need in data.needs:
+            if need.system.slug != "serafin-ph-besoins" or not need.active or not need.label:
+                raise ValidationError(
+                    f"Objectif n° {index} : « {need} » n'est pas un besoin SERAFIN-PH utilisable."
+                )
+    service_rows = []
+    for index, data in enumerate(planned_services, start=1):
+        if data.goal_index is not None and not 0 <= data.goal_index < len(goal_rows):
+            raise ValidationError(f"Prestation n° {index} : l'objectif choisi n'existe pas.")
+        row = PlannedService(
+            projet=projet,
+            concept=data.concept,
+            frequency_count=data.frequency_count,
+            frequency_period=data.frequency_period,
+            comment=data.comment,
+        )
+        try:
+            row.full_clean(exclude=["projet", "goal"])
+        except ValidationError as exc:
+            raise ValidationError([f"Prestation n° {index} : {m}" for m in exc.messages]) from exc
+        service_rows.append((row, data.goal_index))
+    return goal_rows, service_rows
+
+
+def _save_projet_parts(
+    projet: ProjetPersonnalise,
+    goals: list[GoalInput],
+    goal_rows: list[Goal],
+    service_rows: list[tuple[PlannedService, int | None]],
+) -> None:
+    for goal, data in zip(goal_rows, goals, strict=True):
+        goal.projet = projet
+        goal.save()
+        if data.needs:
+            goal.needs.set(data.needs)
+    for row, goal_index in service_rows:
+        row.projet = projet
+        row.goal = goal_rows[goal_index] if goal_index is not None else None
+    PlannedService.objects.bulk_create([row for row, _ in service_rows])
 
 
 @atomic_service
@@ -198,45 +346,67 @@ def create_projet(
     )
     require(actor, person, Category.PROJET, Action.CREATE, obj=projet)
     projet.full_clean()
-
-    goal_rows = [Goal(projet=projet, title=g.title, description=g.description) for g in goals]
-    for index, (goal, data) in enumerate(zip(goal_rows, goals, strict=True), start=1):
-        try:
-            goal.full_clean(exclude=["projet"])
-        except ValidationError as exc:
-            raise ValidationError([f"Objectif n° {index} : {m}" for m in exc.messages]) from exc
-        for need in data.needs:
-            if need.system.slug != "serafin-ph-besoins" or not need.active or not need.label:
-                raise ValidationError(
-                    f"Objectif n° {index} : « {need} » n'est pas un besoin SERAFIN-PH utilisable."
-                )
-    service_rows = []
-    for index, data in enumerate(planned_services, start=1):
-        if data.goal_index is not None and not 0 <= data.goal_index < len(goal_rows):
-            raise ValidationError(f"Prestation n° {index} : l'objectif choisi n'existe pas.")
-        row = PlannedService(
-            projet=projet,
-            concept=data.concept,
-            frequency_count=data.frequency_count,
-            frequency_period=data.frequency_period,
-            comment=data.comment,
-        )
-        try:
-            row.full_clean(exclude=["projet", "goal"])
-        except ValidationError as exc:
-            raise ValidationError([f"Prestation n° {index} : {m}" for m in exc.messages]) from exc
-        service_rows.append((row, data.goal_index))
-
+    goal_rows, service_rows = _checked_projet_parts(projet, goals, planned_services)
     projet.save()
-    for goal, data in zip(goal_rows, goals, strict=True):
-        goal.projet = projet
-        goal.save()
-        if data.needs:
-            goal.needs.set(data.needs)
-    for row, goal_index in service_rows:
-        row.projet = projet
-        row.goal = goal_rows[goal_index] if goal_index is not None else None
-    PlannedService.objects.bulk_create([row for row, _ in service_rows])
+    _save_projet_parts(projet, goals, goal_rows, service_rows)
+    return projet
+
+
+# A projet is written while in draft or under review; once proposed to the person, or agreed with
+# them, it changes only through its status (back to draft, or a review opened).
+PROJET_EDITABLE_STATUSES = {ProjetStatus.DRAFT, ProjetStatus.UNDER_REVIEW}
+
+
+def projet_edit_refusal(projet: ProjetPersonnalise) -> str:
+    """Why this projet is not edited in place, in words for its team ("" when it may be)."""
+    if projet.status in PROJET_EDITABLE_STATUSES:
+        return ""
+    if projet.status == ProjetStatus.AGREED:
+        return (
+            "Ce projet a été validé avec la personne : il ne se modifie plus tel quel. "
+            "Ouvrez sa révision pour le faire évoluer."
+        )
+    return (
+        "Ce projet est proposé à la personne : il ne se modifie pas pendant qu'elle l'examine. "
+        "Repassez-le en brouillon pour le modifier."
+    )
+
+
+@atomic_service
+def update_projet(
+    projet: ProjetPersonnalise,
+    *,
+    establishment: Establishment,
+    date: datetime.date,
+    review_date: datetime.date,
+    actor: Actor,
+    person_words: str = "",
+    goals: list[GoalInput] | None = None,
+    planned_services: list[PlannedServiceInput] | None = None,
+) -> ProjetPersonnalise:
+    """Rewrite a projet in draft or under review: its header, and its goals and planned services,
+    which replace the previous ones, all or nothing. A projet proposed or agreed is refused (see
+    projet_edit_refusal); its status and author stay."""
+    professional_of(actor)
+    require(actor, projet.person, Category.PROJET, Action.UPDATE, obj=projet)
+    require_writable_establishment(actor, projet.establishment)
+    if establishment.pk != projet.establishment_id:
+        require_writable_establishment(actor, establishment)
+    refusal = projet_edit_refusal(projet)
+    if refusal:
+        raise ValidationError(refusal)
+    goals = goals or []
+    planned_services = planned_services or []
+    projet.establishment = establishment
+    projet.date = date
+    projet.review_date = review_date
+    projet.person_words = person_words
+    projet.full_clean()
+    goal_rows, service_rows = _checked_projet_parts(projet, goals, planned_services)
+    projet.save()
+    projet.planned_services.all().delete()
+    projet.goals.all().delete()
+    _save_projet_parts(projet, goals, goal_rows, service_rows)
     return projet
 
 
@@ -304,6 +474,30 @@ def log_service(
 
 
 @atomic_service
+def update_service_delivery(
+    delivery: ServiceDelivery,
+    *,
+    concept: Concept,
+    date: datetime.date,
+    duration_minutes: int,
+    actor: Actor,
+    is_group: bool = False,
+) -> ServiceDelivery:
+    """Correct a line of the service log: the prestation, its date, its duration and whether it was
+    collective. The establishment and the professional who delivered it stay as logged."""
+    professional_of(actor)
+    require(actor, delivery.person, Category.SERVICES, Action.UPDATE, obj=delivery)
+    require_writable_establishment(actor, delivery.establishment)
+    delivery.concept = concept
+    delivery.date = date
+    delivery.duration_minutes = duration_minutes
+    delivery.is_group = is_group
+    delivery.full_clean()
+    delivery.save()
+    return delivery
+
+
+@atomic_service
 def write_note(
     person: Person,
     *,
@@ -315,7 +509,8 @@ def write_note(
     attachment: UploadedFile | None = None,
     attachment_title: str = "",
 ) -> Note:
-    """A daily note by the acting professional, with an optional attached document."""
+    """A daily note by the acting professional, with an optional attached document. Notes are never
+    changed once written (traceability of what was passed on): a correction is a new note."""
     professional = professional_of(actor)
     require_writable_establishment(actor, establishment)
     note = Note(

@@ -23,6 +23,11 @@ urlpatterns = [
         views.admission_exit,
         name="admission_exit",
     ),
+    path(
+        "<uuid:person_uuid>/admissions/<uuid:admission_uuid>/modifier/",
+        views.admission_edit,
+        name="admission_edit",
+    ),
     # Needs assessments and projets personnalisés
     path("<uuid:person_uuid>/evaluations/nouvelle/", views.assessment_create, name="assessment_create"),
     path(
@@ -30,11 +35,22 @@ urlpatterns = [
         views.assessment_detail,
         name="assessment_detail",
     ),
+    path(
+        "<uuid:person_uuid>/evaluations/<uuid:assessment_uuid>/modifier/",
+        views.assessment_edit,
+        name="assessment_edit",
+    ),
     path("<uuid:person_uuid>/projets/nouveau/", views.projet_create, name="projet_create"),
     path("<uuid:person_uuid>/projets/<uuid:projet_uuid>/", views.projet_detail, name="projet_detail"),
+    path("<uuid:person_uuid>/projets/<uuid:projet_uuid>/modifier/", views.projet_edit, name="projet_edit"),
     path("<uuid:person_uuid>/projets/<uuid:projet_uuid>/statut/", views.projet_status, name="projet_status"),
     # Daily work
     path("<uuid:person_uuid>/prestations/nouvelle/", views.service_create, name="service_create"),
+    path(
+        "<uuid:person_uuid>/prestations/<uuid:service_uuid>/corriger/",
+        views.service_edit,
+        name="service_edit",
+    ),
     path("<uuid:person_uuid>/transmissions/nouvelle/", views.note_create, name="note_create"),
     path("<uuid:person_uuid>/documents/nouveau/", views.document_create, name="document_create"),
     path(

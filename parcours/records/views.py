@@ -4,7 +4,8 @@ projets personnalisés, the service log, notes, documents, and the timeline frag
 
 Every page first opens the person through the access policy (a person outside it is a 404, the
 refusal logged); forms that write check the category's write permission (403 otherwise, logged),
-then call `parcours.records.services`.
+then call `parcours.records.services`. Admissions, assessments, projets (in draft or under review)
+and services delivered are corrected by the establishment that wrote them; notes are never edited.
 """
 
 from django.contrib import messages
@@ -25,23 +26,24 @@ from parcours.access.api import (
 )
 from parcours.core.forms import add_validation_errors, save_with
 from parcours.core.text import fold
+from parcours.people.services import require_writable_establishment
 from parcours.people.views import check_write, open_person
 from parcours.records import services
 from parcours.records.forms import (
+    AdmissionEditForm,
     AdmissionExitForm,
     AdmissionForm,
     DocumentForm,
-    GoalFormSetFactory,
-    NeedFormSetFactory,
     NeedsAssessmentForm,
     NoteForm,
-    PlannedServiceFormSetFactory,
     ProjetForm,
+    ServiceDeliveryEditForm,
     ServiceDeliveryForm,
-    needs_catalogue,
+    needs_formset,
+    projet_formsets,
+    projet_inputs,
     services_catalogue,
 )
-from parcours.records.services import GoalInput, NeedInput, PlannedServiceInput
 from parcours.records.timeline import TIMELINE_CATEGORIES, timeline_context
 
 
@@ -60,6 +62,20 @@ def render_form(request, template, person, title, **context):
     return render(request, template, {"person": person, "title": title, **context})
 
 
+def check_correction(actor, person, category, establishment) -> None:
+    """A correction needs the category's write permission (403 otherwise, the refusal logged) and is
+    written in the name of the establishment that wrote the object (403 otherwise)."""
+    check_write(actor, person, category, Action.UPDATE)
+    require_writable_establishment(actor, establishment)
+
+
+def may_correct(request, decision, category, establishment_id) -> bool:
+    """Whether to offer the correction of an object to a user who reads it on this decision."""
+    return policy.allows(decision.basis, category, Action.UPDATE) and services.writes_for(
+        request.user, establishment_id
+    )
+
+
 # Timeline fragment
 
 
@@ -72,14 +88,19 @@ def timeline(request, person_uuid):
             reverse("people:detail", kwargs={"uuid": person_uuid}) + (f"?{query}" if query else "")
         )
     actor = Actor.from_request(request)
-    person, _ = get_person_or_404(actor, person_uuid)
+    person, identity = get_person_or_404(actor, person_uuid)
     categories = sorted(set(TIMELINE_CATEGORIES.values()) | {Category.DOCUMENTS})
     decisions = read_person_categories(actor, person, categories)
     readable = {category for category, decision in decisions.items() if decision}
     admissions = []
     if Category.PARCOURS in readable:
         admissions = list(person.admissions.select_related("establishment", "unit"))
-    context = {"person": person, "can_read_documents": Category.DOCUMENTS in readable}
+    context = {
+        "person": person,
+        "can_read_documents": Category.DOCUMENTS in readable,
+        # As on the person page, which renders the first page of the same items.
+        "can_write": policy.allows(identity.basis, Category.IDENTITY, Action.CREATE),
+    }
     context.update(timeline_context(request, person, readable, admissions))
     return render(request, "records/includes/timeline_page.html", context)
 
@@ -106,7 +127,7 @@ def admission_create(request, person_uuid):
 def admission_exit(request, person_uuid, admission_uuid):
     actor, person = open_person(request, person_uuid)
     admission = get_object_or_404(person.admissions.select_related("establishment"), uuid=admission_uuid)
-    check_write(actor, person, Category.PARCOURS, Action.UPDATE)
+    check_correction(actor, person, Category.PARCOURS, admission.establishment)
     initial = {
         "end_date": admission.end_date,
         "exit_reason": admission.exit_reason,
@@ -130,6 +151,31 @@ def admission_exit(request, person_uuid, admission_uuid):
     )
 
 
+@require_http_methods(["GET", "POST"])
+def admission_edit(request, person_uuid, admission_uuid):
+    actor, person = open_person(request, person_uuid)
+    admission = get_object_or_404(
+        person.admissions.select_related("establishment", "unit"), uuid=admission_uuid
+    )
+    check_correction(actor, person, Category.PARCOURS, admission.establishment)
+    form = AdmissionEditForm(request.POST or None, admission=admission)
+    if save_with(
+        request,
+        form,
+        lambda data: services.update_admission(admission, actor=actor, **data),
+        success="L'admission est corrigée.",
+    ):
+        return back_to_person(person)
+    return render_form(
+        request,
+        "records/admission_edit_form.html",
+        person,
+        "Modifier l'admission",
+        form=form,
+        admission=admission,
+    )
+
+
 # Needs assessments
 
 
@@ -137,19 +183,14 @@ def admission_exit(request, person_uuid, admission_uuid):
 def assessment_create(request, person_uuid):
     actor, person = open_person(request, person_uuid, write_category=Category.ASSESSMENTS)
     establishments, current = establishments_for(request, person)
-    catalogue = needs_catalogue()
     data = request.POST or None
     form = NeedsAssessmentForm(data)
     form.set_establishments(establishments, current)
-    formset = NeedFormSetFactory(data, prefix="besoins", form_kwargs={"catalogue": catalogue})
+    formset = needs_formset(data)
     # Both validated before anything is written; the service writes all or nothing.
     if request.method == "POST" and form.is_valid() & formset.is_valid():
-        needs = [
-            NeedInput(concept=row["concept"], intensity=row["intensity"], comment=row["comment"])
-            for row in formset.filled()
-        ]
         try:
-            services.create_needs_assessment(person, actor=actor, needs=needs, **form.cleaned_data)
+            services.create_needs_assessment(person, actor=actor, needs=formset.inputs(), **form.cleaned_data)
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
@@ -162,6 +203,7 @@ def assessment_create(request, person_uuid):
         "Nouvelle évaluation des besoins",
         form=form,
         formset=formset,
+        cancel_url=reverse("people:detail", args=[person.uuid]),
     )
 
 
@@ -171,12 +213,51 @@ def assessment_detail(request, person_uuid, assessment_uuid):
     assessment = get_object_or_404(
         person.assessments.select_related("establishment", "assessed_by"), uuid=assessment_uuid
     )
-    read_person(actor, person, Category.ASSESSMENTS, obj=assessment)
+    decision = read_person(actor, person, Category.ASSESSMENTS, obj=assessment)
     needs = assessment.needs.select_related("concept").order_by("concept__sort_key")
     return render(
         request,
         "records/assessment_detail.html",
-        {"person": person, "assessment": assessment, "needs": needs},
+        {
+            "person": person,
+            "assessment": assessment,
+            "needs": needs,
+            "can_edit": may_correct(request, decision, Category.ASSESSMENTS, assessment.establishment_id),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def assessment_edit(request, person_uuid, assessment_uuid):
+    actor, person = open_person(request, person_uuid)
+    assessment = get_object_or_404(person.assessments.select_related("establishment"), uuid=assessment_uuid)
+    check_correction(actor, person, Category.ASSESSMENTS, assessment.establishment)
+    data = request.POST or None
+    form = NeedsAssessmentForm(data, initial={"date": assessment.date, "comment": assessment.comment})
+    form.set_establishments(policy.writable_establishments(request.user), assessment.establishment)
+    formset = needs_formset(
+        data, needs=assessment.needs.select_related("concept").order_by("concept__sort_key")
+    )
+    detail_url = reverse("records:assessment_detail", args=[person.uuid, assessment.uuid])
+    title = f"Modifier l'évaluation du {assessment.date:%d/%m/%Y}"
+    if request.method == "POST" and form.is_valid() & formset.is_valid():
+        try:
+            services.update_needs_assessment(
+                assessment, actor=actor, needs=formset.inputs(), **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_validation_errors(form, exc)
+        else:
+            messages.success(request, "L'évaluation des besoins est corrigée.")
+            return redirect(detail_url)
+    return render_form(
+        request,
+        "records/assessment_form.html",
+        person,
+        title,
+        form=form,
+        formset=formset,
+        cancel_url=detail_url,
     )
 
 
@@ -190,48 +271,13 @@ def projet_create(request, person_uuid):
     data = request.POST or None
     form = ProjetForm(data)
     form.set_establishments(establishments, current)
-    goals = GoalFormSetFactory(data, prefix="objectifs", form_kwargs={"catalogue": needs_catalogue()})
-    planned = PlannedServiceFormSetFactory(
-        data,
-        prefix="prestations",
-        form_kwargs={
-            "catalogue": services_catalogue(),
-            "goal_count": goals.total_form_count(),
-        },
-    )
+    goals, planned = projet_formsets(data)
     if request.method == "POST" and form.is_valid() & goals.is_valid() & planned.is_valid():
-        goal_rows = goals.filled()
-        # Goals are numbered by their row in the form; blank rows are skipped.
-        positions = [i for i, goal_form in enumerate(goals.forms) if goal_form.has_changed()]
-        service_inputs, bad_goal = [], False
-        for row_form, row in ((f, f.cleaned_data) for f in planned.forms if f.has_changed()):
-            goal_index = None
-            if row["goal"] is not None:
-                if row["goal"] not in positions:
-                    row_form.add_error("goal", "Cet objectif n'est pas rempli.")
-                    bad_goal = True
-                    continue
-                goal_index = positions.index(row["goal"])
-            service_inputs.append(
-                PlannedServiceInput(
-                    concept=row["concept"],
-                    frequency_count=row["frequency_count"],
-                    frequency_period=row["frequency_period"],
-                    comment=row["comment"],
-                    goal_index=goal_index,
-                )
-            )
-        if not bad_goal:
+        parts = projet_inputs(goals, planned)
+        if parts is not None:
             try:
                 projet = services.create_projet(
-                    person,
-                    actor=actor,
-                    goals=[
-                        GoalInput(title=g["title"], description=g["description"], needs=g["needs"])
-                        for g in goal_rows
-                    ],
-                    planned_services=service_inputs,
-                    **form.cleaned_data,
+                    person, actor=actor, goals=parts[0], planned_services=parts[1], **form.cleaned_data
                 )
             except ValidationError as exc:
                 add_validation_errors(form, exc)
@@ -246,6 +292,55 @@ def projet_create(request, person_uuid):
         form=form,
         goals=goals,
         planned=planned,
+        projet=None,
+        cancel_url=reverse("people:detail", args=[person.uuid]),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def projet_edit(request, person_uuid, projet_uuid):
+    actor, person = open_person(request, person_uuid)
+    projet = get_object_or_404(person.projets.select_related("establishment"), uuid=projet_uuid)
+    check_correction(actor, person, Category.PROJET, projet.establishment)
+    detail_url = reverse("records:projet_detail", args=[person.uuid, projet.uuid])
+    refusal = services.projet_edit_refusal(projet)
+    if refusal:
+        messages.error(request, refusal)
+        return redirect(detail_url)
+    data = request.POST or None
+    form = ProjetForm(
+        data,
+        initial={"date": projet.date, "review_date": projet.review_date, "person_words": projet.person_words},
+    )
+    form.set_establishments(policy.writable_establishments(request.user), projet.establishment)
+    goals, planned = projet_formsets(
+        data,
+        goals=projet.goals.prefetch_related("needs"),
+        planned_services=projet.planned_services.select_related("concept"),
+    )
+    title = f"Modifier le projet personnalisé du {projet.date:%d/%m/%Y}"
+    if request.method == "POST" and form.is_valid() & goals.is_valid() & planned.is_valid():
+        parts = projet_inputs(goals, planned)
+        if parts is not None:
+            try:
+                services.update_projet(
+                    projet, actor=actor, goals=parts[0], planned_services=parts[1], **form.cleaned_data
+                )
+            except ValidationError as exc:
+                add_validation_errors(form, exc)
+            else:
+                messages.success(request, "Le projet personnalisé est modifié.")
+                return redirect(detail_url)
+    return render_form(
+        request,
+        "records/projet_form.html",
+        person,
+        title,
+        form=form,
+        goals=goals,
+        planned=planned,
+        projet=projet,
+        cancel_url=detail_url,
     )
 
 
@@ -257,6 +352,8 @@ def projet_detail(request, person_uuid, projet_uuid):
     goals = projet.goals.prefetch_related("needs")
     planned = projet.planned_services.select_related("concept", "goal")
     can_write = policy.allows(decision.basis, Category.PROJET, Action.UPDATE)
+    can_correct = may_correct(request, decision, Category.PROJET, projet.establishment_id)
+    refusal = services.projet_edit_refusal(projet)
     return render(
         request,
         "records/projet_detail.html",
@@ -266,6 +363,9 @@ def projet_detail(request, person_uuid, projet_uuid):
             "goals": goals,
             "planned": planned,
             "transitions": services.allowed_transitions(projet) if can_write else [],
+            "can_edit": can_correct and not refusal,
+            # Why there is no edit button, for those who would otherwise have it.
+            "edit_refusal": refusal if can_correct else "",
         },
     )
 
@@ -284,7 +384,7 @@ def projet_status(request, person_uuid, projet_uuid):
     return redirect("records:projet_detail", person_uuid=person.uuid, projet_uuid=projet.uuid)
 
 
-# Service log, notes, documents
+# Service log, notes, documents (notes are never edited: a correction is a new note)
 
 
 @require_http_methods(["GET", "POST"])
@@ -307,6 +407,31 @@ def service_create(request, person_uuid):
         return back_to_person(person)
     return render_form(
         request, "records/simple_form.html", person, "Enregistrer une prestation réalisée", form=form
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def service_edit(request, person_uuid, service_uuid):
+    actor, person = open_person(request, person_uuid)
+    delivery = get_object_or_404(
+        person.services.select_related("establishment", "concept", "professional"), uuid=service_uuid
+    )
+    check_correction(actor, person, Category.SERVICES, delivery.establishment)
+    form = ServiceDeliveryEditForm(request.POST or None, delivery=delivery, catalogue=services_catalogue())
+    if save_with(
+        request,
+        form,
+        lambda data: services.update_service_delivery(delivery, actor=actor, **data),
+        success="La prestation est corrigée.",
+    ):
+        return back_to_person(person)
+    return render_form(
+        request,
+        "records/service_edit_form.html",
+        person,
+        "Corriger une prestation réalisée",
+        form=form,
+        delivery=delivery,
     )
 
 
