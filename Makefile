@@ -5,8 +5,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PG_TEST_URL ?= postgres://parcours:parcours@127.0.0.1:5432/parcours
 DEMO_DB := var/demo.sqlite3
+# The demo (synthetic data only) runs over plain HTTP and without the second factor, which the pages
+# announce with a banner: docs/security.md. Everything else keeps the production defaults.
 DEMO_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) PARCOURS_SECRET_KEY_FILE=$(CURDIR)/var/secret_key \
-	PARCOURS_ALLOWED_HOSTS=127.0.0.1,localhost PARCOURS_SECURE_COOKIES=0 PARCOURS_HSTS_SECONDS=0
+	PARCOURS_ALLOWED_HOSTS=127.0.0.1,localhost PARCOURS_SECURE_COOKIES=0 PARCOURS_HSTS_SECONDS=0 \
+	PARCOURS_REQUIRE_2FA=0
 
 .PHONY: demo test test-sqlite test-postgresql install services quality serve-demo clean
 

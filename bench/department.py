@@ -56,6 +56,7 @@ PAGES = [
 LOGINS = {"pro": "educatrice", "gestionnaire": "direction-gestionnaire"}
 PASSWORD = "Parcours-demo-2026"  # noqa: S105 - the printed demo password
 LOGIN_PATH = "/compte/connexion/"
+VERIFY_PATH = "/compte/verification/"
 MAX_REQUESTS = 1000
 NEXT_LINK = re.compile(r'rel="next"[^>]*hx-get="([^"]+)"|hx-get="([^"]+)"[^>]*rel="next"', re.S)
 
@@ -175,23 +176,50 @@ class Client:
         except urllib.error.HTTPError as error:
             return error.code, error.read()
 
-    def login(self, username: str) -> bool:
-        status, body = self.get(LOGIN_PATH)
+    def login(self, username: str, database_url: str) -> bool:
+        """The demo account's password, then (production settings) the code of its authentication app,
+        computed from the key the demo stored, with django-otp's TOTP like a phone app would."""
+        landed = self._post_form(LOGIN_PATH, {"username": username, "password": PASSWORD})
+        for _attempt in range(2):
+            if landed != VERIFY_PATH:
+                break
+            landed = self._post_form(VERIFY_PATH, {"code": totp_code(database_url, username)})
+            if landed == VERIFY_PATH:
+                # A code is accepted once: after a login less than 30 s ago, wait for the next one.
+                time.sleep(31 - time.time() % 30)
+        return landed not in (None, LOGIN_PATH, VERIFY_PATH) and any(
+            cookie.name == "sessionid" for cookie in self.jar
+        )
+
+    def _post_form(self, path: str, fields: dict) -> str | None:
+        """GET the form for its CSRF token, POST it; the path landed on after redirects."""
+        status, body = self.get(path)
         match = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)
         if status != 200 or not match:
-            return False
-        data = urllib.parse.urlencode(
-            {"csrfmiddlewaretoken": match.group(1).decode(), "username": username, "password": PASSWORD}
-        ).encode()
-        request = urllib.request.Request(
-            self.base + LOGIN_PATH, data=data, headers={"Referer": self.base + LOGIN_PATH}
-        )
+            return None
+        data = urllib.parse.urlencode({"csrfmiddlewaretoken": match.group(1).decode(), **fields}).encode()
+        request = urllib.request.Request(self.base + path, data=data, headers={"Referer": self.base + path})
         try:
             with self.opener.open(request, timeout=30) as response:
-                landed = urllib.parse.urlparse(response.geturl()).path
+                return urllib.parse.urlparse(response.geturl()).path
         except urllib.error.HTTPError:
-            return False
-        return landed != LOGIN_PATH and any(cookie.name == "sessionid" for cookie in self.jar)
+            return None
+
+
+def totp_code(database_url: str, username: str) -> str:
+    """The current code of the account's authentication app (the demo creates one per account)."""
+    from django_otp.oath import TOTP
+
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute(
+            "SELECT d.key FROM otp_totp_totpdevice d JOIN accounts_user u ON u.id = d.user_id "
+            "WHERE u.username = %s AND d.confirmed ORDER BY d.id DESC LIMIT 1",
+            [username],
+        ).fetchone()
+    if row is None:
+        return ""
+    totp = TOTP(bytes.fromhex(row[0]))
+    return f"{totp.token():06d}"
 
 
 # -- samples from the database ----------------------------------------------------------------------
@@ -263,13 +291,13 @@ def timeline_links(client: Client, persons: list[str]) -> list[str]:
     return links
 
 
-def run_pages(base: str, data: dict, count: int) -> dict:
+def run_pages(base: str, data: dict, count: int, database_url: str) -> dict:
     clients: dict[str | None, Client | None] = {None: Client(base)}
     results = {}
     for key, login, template, headers in PAGES:
         if login not in clients:
             client = Client(base)
-            clients[login] = client if client.login(LOGINS[login]) else None
+            clients[login] = client if client.login(LOGINS[login], database_url) else None
             if clients[login] is None:
                 log(f"  connexion impossible pour {LOGINS[login]} : pages ignorées")
         client = clients[login]
@@ -361,7 +389,7 @@ def main() -> None:
     log(f"▶ serveur gunicorn sur {base}")
     server = start_server(env, port)
     try:
-        report["pages"] = run_pages(base, data, args.requests)
+        report["pages"] = run_pages(base, data, args.requests, database_url)
     finally:
         stop_server(server)
     print_table(report["pages"])

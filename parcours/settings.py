@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "django_rq",
@@ -70,8 +73,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After the messages: an expired session is logged out with a message for the login page.
+    "parcours.accounts.middleware.SessionTimeoutMiddleware",
+    "parcours.accounts.middleware.SecondFactorMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "parcours.core.middleware.SecurityHeadersMiddleware",
 ]
@@ -90,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "parcours.core.context_processors.navigation",
+                "parcours.accounts.context_processors.second_factor",
             ],
         },
     },
@@ -113,17 +121,36 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PARCOURS_TEST_DB_NAME") or None}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Authentication (docs/security.md). The password checks count failures and lock accounts; a second
+# backend (OpenID Connect) will sit beside it and go through the same second-factor middleware.
 AUTH_USER_MODEL = "accounts.User"
+AUTHENTICATION_BACKENDS = ["parcours.accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 
+# Passwords: CNIL recommendation (délibération n° 2022-100), case of a password alone (80 bits).
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "parcours.accounts.passwords.CnilPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Second factor (TOTP, recovery codes) for every user who can read personal data. Off only for the
+# demonstration on synthetic data: the pages then say so, and `check --deploy` warns.
+PARCOURS_REQUIRE_2FA = env_bool("PARCOURS_REQUIRE_2FA", default=True)
+OTP_TOTP_ISSUER = os.environ.get("PARCOURS_TOTP_ISSUER", "Parcours")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+
+# Failed logins (passwords and second-factor codes): after this many failures for one username the
+# account is locked for PARCOURS_LOGIN_LOCKOUT_SECONDS; one client address gets a larger allowance
+# (a whole establishment may share it).
+PARCOURS_LOGIN_FAILURE_LIMIT = int(os.environ.get("PARCOURS_LOGIN_FAILURE_LIMIT", "5"))
+PARCOURS_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PARCOURS_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
+PARCOURS_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("PARCOURS_LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
 
 LANGUAGE_CODE = "fr"
 # French only until the English catalogue exists: a browser asking for English would get English
@@ -170,14 +197,19 @@ SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+# Absolute lifetime of a login (counted from the login, however active the user is), and the
+# inactivity after which the user must log in again (parcours.accounts.middleware).
 SESSION_COOKIE_AGE = int(os.environ.get("PARCOURS_SESSION_AGE", str(8 * 3600)))
+PARCOURS_SESSION_IDLE_TIMEOUT = int(os.environ.get("PARCOURS_SESSION_IDLE_TIMEOUT", str(30 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-SECURE_SSL_REDIRECT = env_bool("PARCOURS_SSL_REDIRECT", default=False)
+# Served over HTTPS unless cookies were explicitly allowed over plain HTTP (demo, tests, benchmark).
+SECURE_SSL_REDIRECT = env_bool("PARCOURS_SSL_REDIRECT", default=SECURE_COOKIES)
 SECURE_HSTS_SECONDS = int(os.environ.get("PARCOURS_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
+SECURE_HSTS_PRELOAD = SECURE_HSTS_SECONDS > 0 and env_bool("PARCOURS_HSTS_PRELOAD", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("PARCOURS_BEHIND_PROXY") else None
 
 # Access policy: a professional keeps reading a person's record for this many days after
@@ -195,3 +227,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("PARCOURS_LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Access-log audit: the data protection officer's view of unusual access (docs/access.md).
+# Flagged: more than PARCOURS_AUDIT_BURST_PERSONS different records opened by one user within
+# PARCOURS_AUDIT_BURST_MINUTES minutes; any access between PARCOURS_AUDIT_NIGHT_START and
+# PARCOURS_AUDIT_NIGHT_END o'clock, local time (the range may wrap past midnight).
+PARCOURS_AUDIT_BURST_PERSONS = int(os.environ.get("PARCOURS_AUDIT_BURST_PERSONS", "50"))
+PARCOURS_AUDIT_BURST_MINUTES = int(os.environ.get("PARCOURS_AUDIT_BURST_MINUTES", "60"))
+PARCOURS_AUDIT_NIGHT_START = int(os.environ.get("PARCOURS_AUDIT_NIGHT_START", "22"))
+PARCOURS_AUDIT_NIGHT_END = int(os.environ.get("PARCOURS_AUDIT_NIGHT_END", "6"))
+if PARCOURS_AUDIT_BURST_PERSONS < 1 or PARCOURS_AUDIT_BURST_MINUTES < 1:
+    raise ImproperlyConfigured(
+        "PARCOURS_AUDIT_BURST_PERSONS et PARCOURS_AUDIT_BURST_MINUTES doivent être positifs."
+    )
+if not (0 <= PARCOURS_AUDIT_NIGHT_START <= 23 and 0 <= PARCOURS_AUDIT_NIGHT_END <= 23):
+    raise ImproperlyConfigured(
+        "PARCOURS_AUDIT_NIGHT_START et PARCOURS_AUDIT_NIGHT_END sont des heures (0 à 23)."
+    )

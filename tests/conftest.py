@@ -5,7 +5,7 @@ import socket
 import pytest
 from django.test import Client
 
-from tests.factories import PASSWORD
+from tests.accounts.otp import verified_client
 
 DB_FIXTURES = {
     "db",
@@ -48,12 +48,11 @@ def no_outside_network(monkeypatch):
 
 @pytest.fixture
 def login():
-    """login(user) -> a test client logged in as that user."""
+    """login(user) -> a test client logged in as that user: password checked, and the second factor
+    verified with an authentication app (django-otp TOTP device) created for the user if needed."""
 
     def _login(user) -> Client:
-        client = Client()
-        assert client.login(username=user.username, password=PASSWORD)
-        return client
+        return verified_client(user)
 
     return _login
 

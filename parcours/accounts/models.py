@@ -3,6 +3,8 @@ import uuid
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
+from parcours.accounts.enums import ThrottleKind
+
 
 class User(AbstractUser):
     """A login. What the user may see follows from their staff memberships (see `access`)."""
@@ -15,3 +17,27 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
+
+
+class LoginThrottle(models.Model):
+    """Recent failed logins (wrong password or wrong code) for one typed username or one client address.
+
+    `key` is a keyed hash of the username as typed (or of the address), never the text itself: a
+    password typed into the username field does not land in the database, and the table does not
+    tell which usernames exist. Written only by `parcours.accounts.services`.
+    """
+
+    kind = models.CharField("objet", max_length=16, choices=ThrottleKind.choices)
+    key = models.CharField("empreinte", max_length=64)
+    failures = models.PositiveIntegerField("échecs récents", default=0)
+    last_failure_at = models.DateTimeField("dernier échec")
+    locked_until = models.DateTimeField("bloqué jusqu'à", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "échecs de connexion"
+        verbose_name_plural = "échecs de connexion"
+        constraints = [models.UniqueConstraint(fields=["kind", "key"], name="login_throttle_unique_key")]
+        indexes = [models.Index(fields=["last_failure_at"], name="login_throttle_last_failure")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.key[:12]}…"

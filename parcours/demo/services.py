@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import make_password
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from parcours.accounts.models import User
 from parcours.demo.generator import (
@@ -88,6 +89,8 @@ class DemoReport:
     timings: dict[str, float] = field(default_factory=dict)
     logins: list[tuple[str, str]] = field(default_factory=list)
     password: str = DEMO_PASSWORD
+    # username -> otpauth:// URI of the account's authentication app (its key inside, in base32).
+    totp_uris: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -137,7 +140,7 @@ def generate_demo_data(
             if reset:
                 progress.phase("effacement des données existantes")
                 reset_demo_data(connection)
-            report.counts, report.logins = _generate(spec, seed, connection, progress, bulk)
+            report.counts, report.logins, report.totp_uris = _generate(spec, seed, connection, progress, bulk)
             progress.end()
         if postgres:
             progress.phase("statistiques du planificateur (ANALYZE)")
@@ -161,7 +164,9 @@ def generate_demo_data(
     return report
 
 
-def _generate(spec, seed: int, connection, progress: Progress, bulk: bool) -> tuple[dict[str, int], list]:
+def _generate(
+    spec, seed: int, connection, progress: Progress, bulk: bool
+) -> tuple[dict[str, int], list, dict]:
     nomenclature = Nomenclature.load()
     generator = DemoGenerator(spec, seed, nomenclature)
     progress.phase("organismes, établissements et capacités")
@@ -180,6 +185,7 @@ def _generate(spec, seed: int, connection, progress: Progress, bulk: bool) -> tu
     password = make_password(DEMO_PASSWORD)
     names = generator.login_names()
     user_ids = {}
+    totp_uris = {}
     for username in DEMO_USERNAMES:
         first, last = names.get(username, ("", ""))
         user = User.objects.create(
@@ -192,6 +198,10 @@ def _generate(spec, seed: int, connection, progress: Progress, bulk: bool) -> tu
             is_superuser=username == LOGIN_ADMIN,
         )
         user_ids[username] = user.pk
+        # Every demo account has an authentication app, its key printed: the logins work whether the
+        # second factor is required (production settings, the benchmark) or not (`make demo`).
+        device = TOTPDevice.objects.create(user=user, name="Démonstration", confirmed=True)
+        totp_uris[username] = device.config_url
     generator.attach_users(user_ids)
 
     writer = CopyWriter(connection, generator.now) if bulk else OrmWriter(connection)
@@ -211,4 +221,4 @@ def _generate(spec, seed: int, connection, progress: Progress, bulk: bool) -> tu
     counts[str(Note._meta.verbose_name_plural)] = writer.write_notes(generator.notes_by_month(), progress)
     writer.finish(progress)
     counts["comptes"] = len(user_ids)
-    return counts, generator.login_descriptions()
+    return counts, generator.login_descriptions(), totp_uris

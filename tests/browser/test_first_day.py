@@ -6,7 +6,8 @@ from parcours.access.models import AccessLogEntry
 from parcours.organisations.enums import SupportMode
 from parcours.people.models import Person
 from parcours.records.models import Note
-from tests.factories import PASSWORD, EstablishmentFactory, make_professional
+from tests.accounts.otp import enrol_in_browser
+from tests.factories import EstablishmentFactory, make_professional
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,9 +18,8 @@ def test_log_in_create_admit_note_and_see_it_on_the_timeline(page):
 
     page.goto("/")
     assert "/compte/connexion/" in page.url  # anonymous users land on the login page
-    page.get_by_label("Identifiant").fill(educatrice.user.username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    # First login: the password, then setting up the authentication app with a first code.
+    enrol_in_browser(page, educatrice.user.username)
     page.get_by_role("link", name="Personnes", exact=True).click()
 
     page.get_by_role("link", name="Ouvrir un dossier").click()

@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from parcours.organisations.enums import SupportMode
-from tests.factories import PASSWORD, AdmissionFactory, EstablishmentFactory, NoteFactory, make_professional
+from tests.accounts.otp import log_in_in_browser, totp_device
+from tests.factories import AdmissionFactory, EstablishmentFactory, NoteFactory, make_professional
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -50,11 +51,9 @@ def in_phone(live_server, scenario):
         return executor.submit(work).result()
 
 
-def log_in(page, username):
-    page.goto(reverse("accounts:login"))
-    page.get_by_label("Identifiant").fill(username)
-    page.get_by_label("Mot de passe").fill(PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+def log_in(page, username, key):
+    """Password then code; the key is read from the database before the scenario's thread starts."""
+    log_in_in_browser(page, username, key)
     page.get_by_role("heading", level=1).wait_for()
 
 
@@ -79,11 +78,12 @@ def test_pages_fit_a_phone_without_console_errors(live_server):
         reverse("nomenclature:detail", kwargs={"slug": "serafin-ph-prestations"}),
     ]
     username = professional.user.username
+    key = totp_device(professional.user).key
 
     def scenario(page):
         page.goto(reverse("core:styleguide"))
         assert_fits_the_screen(page)
-        log_in(page, username)
+        log_in(page, username, key)
         assert_fits_the_screen(page)
         for url in urls:
             page.goto(url)

@@ -5,7 +5,7 @@ import os
 import pytest
 from django.urls import reverse
 
-from tests.factories import PASSWORD
+from tests.accounts.otp import log_in_in_browser, totp_device
 from tests.records.test_timeline import big_record
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -13,10 +13,8 @@ SCREENSHOTS = os.environ.get("PARCOURS_SCREENSHOTS")
 
 
 def log_in(page, user):  # noqa: F811
-    page.goto(reverse("accounts:login"))
-    page.fill("input[name=username]", user.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button[type=submit]")
+    """Through the real pages: the password, then the code of the user's authentication app."""
+    log_in_in_browser(page, user.username, totp_device(user).key)
 
 
 def no_horizontal_scroll(page) -> bool:  # noqa: F811

@@ -1,3 +1,6 @@
+from urllib.parse import parse_qs, urlparse
+
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from parcours.demo.services import DemoDataError, Progress, generate_demo_data
@@ -56,3 +59,20 @@ class Command(BaseCommand):
         self.stdout.write(f"Comptes de démonstration (mot de passe commun : {report.password}) :")
         for username, description in report.logins:
             self.stdout.write(f"  {username:<24} {description}")
+        self.stdout.write("")
+        if settings.PARCOURS_REQUIRE_2FA:
+            self.stdout.write(
+                "Double authentification : ajoutez la clé du compte (ou son lien otpauth://, en QR code) à "
+                "une application d'authentification (FreeOTP, Aegis, Google Authenticator…), puis saisissez "
+                "le code à 6 chiffres qu'elle affiche après le mot de passe."
+            )
+        else:
+            self.stdout.write(
+                "Démonstration : double authentification désactivée (PARCOURS_REQUIRE_2FA=0), le mot de "
+                "passe suffit. Clés des comptes, pour l'essayer avec PARCOURS_REQUIRE_2FA=1 :"
+            )
+        for username, uri in report.totp_uris.items():
+            secret = parse_qs(urlparse(uri).query)["secret"][0]
+            spaced = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
+            self.stdout.write(f"  {username:<24} clé {spaced}")
+            self.stdout.write(f"  {'':<24} {uri}")
