@@ -8,5 +8,6 @@ urlpatterns = [
     path("dossiers/", include("parcours.records.urls")),
     path("etablissements/", include("parcours.organisations.urls")),
     path("nomenclatures/", include("parcours.nomenclature.urls")),
+    path("journal/", include("parcours.access.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -93,10 +93,15 @@ def atomic_service(func):
 
 
 def get_person_or_404(
-    actor: Actor, person_uuid, category: str = Category.IDENTITY, action: str = Action.READ
+    actor: Actor,
+    person_uuid,
+    category: str = Category.IDENTITY,
+    action: str = Action.READ,
+    *,
+    details: dict | None = None,
 ) -> tuple[Person, policy.Decision]:
     """The person, when the user may access this category; otherwise a 404 that hides whether the
-    record exists, with the refusal in the access log."""
+    record exists, with the refusal in the access log (`details`: codes saying which page read it)."""
     person = Person.objects.filter(uuid=person_uuid).first()
     if person is None:
         raise Http404("Dossier introuvable.")
@@ -109,6 +114,7 @@ def get_person_or_404(
         allowed=decision.allowed,
         basis=decision.basis,
         obj=person,
+        details=details,
     )
     if not decision:
         raise Http404("Dossier introuvable.")

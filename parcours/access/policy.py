@@ -9,6 +9,8 @@ Rules (business words):
 - A gestionnaire's direction reads the records of every person ever supported in one of its
   establishments, except daily notes, documents and health information, and writes nothing.
 - Nobody else sees anything; superusers administer reference data, not records.
+- A user's own access log (what they opened) is read by that user, by the direction of the
+  establishments where they work, and by the data protection officer (permission access.view_audit).
 Consent-based sharing, break-glass, the portal and authorities plug in here as new bases.
 """
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
@@ -27,6 +30,8 @@ from parcours.staff.enums import Role
 from parcours.staff.models import Membership
 
 GESTIONNAIRE_HIDDEN = {Category.NOTES, Category.DOCUMENTS, Category.HEALTH}
+# Held by the data protection officer (the "DPO" group): the audit view of the access log.
+AUDIT_PERMISSION = "access.view_audit"
 
 
 @dataclass(frozen=True)
@@ -210,3 +215,28 @@ def writable_establishments(user) -> QuerySet[Establishment]:
 def readable_establishments(user) -> QuerySet[Establishment]:
     """Establishments whose page (capacity, occupancy, team) the user may open."""
     return Establishment.objects.filter(pk__in=scope_of(user).all_establishments)
+
+
+def may_audit(user) -> bool:
+    """The data protection officer's view of unusual access (permission access.view_audit)."""
+    return bool(
+        getattr(user, "is_authenticated", False) and user.is_active and user.has_perm(AUDIT_PERMISSION)
+    )
+
+
+def readable_user_logs(user) -> QuerySet:
+    """The users whose own access log (what they opened) this user may read: themself; as an
+    establishment's or a gestionnaire's direction, every current member of the teams of the
+    establishments they direct; the data protection officer, everyone."""
+    User = get_user_model()
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return User.objects.none()
+    if may_audit(user):
+        return User.objects.all()
+    scope = scope_of(user)
+    directed = scope.directed | scope.gestionnaire_establishments
+    condition = Q(pk=user.pk)
+    if directed:
+        members = Membership.objects.active().filter(establishment_id__in=directed)
+        condition |= Q(pk__in=members.values("professional__user_id"))
+    return User.objects.filter(condition)
