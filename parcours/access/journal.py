@@ -27,6 +27,10 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
+    """The client's address: REMOTE_ADDR, or the first X-Forwarded-For address behind a trusted proxy
+    (PARCOURS_TRUST_X_FORWARDED_FOR). Used by the access log and by login throttling."""
+    if request is None:
+        return None
     if settings.PARCOURS_TRUST_X_FORWARDED_FOR:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:

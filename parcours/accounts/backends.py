@@ -2,8 +2,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from parcours.access.journal import client_ip
 from parcours.accounts import services
-from parcours.accounts.network import client_address
 
 
 class ThrottledModelBackend(ModelBackend):
@@ -17,7 +17,7 @@ class ThrottledModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        address = client_address(request)
+        address = client_ip(request)
         if services.login_locked(username=username, address=address):
             # Stops Django's authenticate() at once: no other backend gets a try either.
             raise PermissionDenied

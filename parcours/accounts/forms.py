@@ -2,8 +2,8 @@ from django import forms
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 
+from parcours.access.journal import client_ip
 from parcours.accounts import services
-from parcours.accounts.network import client_address
 from parcours.accounts.passwords import RULES
 
 WRONG_CODE = "Code incorrect. Vérifiez que l'heure de votre téléphone est juste, puis réessayez."
@@ -39,7 +39,7 @@ class LoginForm(AuthenticationForm):
                     {"aria-invalid": "true", "aria-describedby": "login-error"}
                 )
             username = self.cleaned_data.get("username")
-            if services.login_locked(username=username, address=client_address(self.request)):
+            if services.login_locked(username=username, address=client_ip(self.request)):
                 raise ValidationError(services.lockout_message(), code="locked") from error
             raise
 

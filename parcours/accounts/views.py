@@ -22,11 +22,11 @@ from django.views.generic import FormView, TemplateView
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from parcours.access.journal import client_ip
 from parcours.accounts import policy, services
 from parcours.accounts.enums import SecondFactorStep
 from parcours.accounts.forms import EnrolForm, LoginForm, PasswordChangeFrenchForm, SecondFactorForm
 from parcours.accounts.middleware import SECOND_FACTOR_URLS, second_factor_exempt, start_session_clock
-from parcours.accounts.network import client_address
 
 PENDING_KEY = "parcours_totp_pending_key"
 DEMO_WARNING = "Démonstration : double authentification désactivée"
@@ -105,7 +105,7 @@ class SecondFactorVerifyView(FormView):
             return redirect(safe_next(request))
         if step == SecondFactorStep.ENROL:
             return redirect(second_factor_url(step, safe_next(request)))
-        if services.login_locked(username=request.user.get_username(), address=client_address(request)):
+        if services.login_locked(username=request.user.get_username(), address=client_ip(request)):
             return end_locked_session(request)
         return super().dispatch(request, *args, **kwargs)
 
@@ -130,7 +130,7 @@ class SecondFactorVerifyView(FormView):
     def form_invalid(self, form):
         if form.has_error("code", "wrong_code"):
             locked = services.record_login_failure(
-                username=self.request.user.get_username(), address=client_address(self.request)
+                username=self.request.user.get_username(), address=client_ip(self.request)
             )
             if locked:
                 return end_locked_session(self.request)
