@@ -139,9 +139,10 @@ def read_person_categories(actor: Actor, person: Person, categories) -> dict[str
     read are left out of the page, so nothing is read and nothing is logged for them."""
     user = actor.user
     bases = policy.bases_for(user, person) if getattr(user, "is_active", False) else []
+    consented = policy.consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
     decisions = {}
     for category in categories:
-        basis = next((b for b in bases if policy.allows(b, category, Action.READ)), None)
+        basis = next((b for b in bases if policy.allows(b, category, Action.READ, consented)), None)
         decisions[category] = policy.Decision(basis is not None, basis or Basis.NONE)
     AccessLogEntry.objects.bulk_create(
         [

@@ -32,5 +32,22 @@ class Basis(models.TextChoices):
     REGISTRATION = "registration", "Équipe qui a ouvert le dossier (avant admission)"
     ESTABLISHMENT_DIRECTION = "establishment_direction", "Direction de l'établissement"
     GESTIONNAIRE_DIRECTION = "gestionnaire_direction", "Direction de l'organisme gestionnaire"
+    CONSENT = "consent", "Consentement de la personne"
     VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"
     NONE = "none", "Aucun droit"
+
+
+class ConsentDecision(models.TextChoices):
+    GRANTED = "granted", "Accord"
+    REFUSED = "refused", "Refus"
+
+
+class ConsentGivenBy(models.TextChoices):
+    PERSON = "person", "La personne elle-même"
+    REPRESENTATIVE = "representative", "Son représentant légal"
+
+
+class ConsentHow(models.TextChoices):
+    SIGNED_PAPER = "signed_paper", "Document papier signé (numérisé)"
+    PORTAL = "portal", "Sur le portail"
+    ORAL = "oral", "Oralement, devant un témoin"

@@ -1,6 +1,10 @@
 from django import forms
 
 from parcours.access.audit import Period
+from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow
+from parcours.organisations.models import Establishment
+from parcours.people.forms import AccessibleFormMixin
+from parcours.people.models import LegalProtection
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -41,3 +45,61 @@ class AuditPeriodForm(forms.Form):
         if self.is_valid():
             return Period(self.cleaned_data["start"], self.cleaned_data["end"])
         return Period.last_days(DEFAULT_DAYS)
+
+
+class ConsentForm(AccessibleFormMixin, forms.Form):
+    """A consent given (or refused) by the person or their legal representative."""
+
+    establishment = forms.ModelChoiceField(
+        label="Établissement ou service destinataire",
+        queryset=Establishment.objects.none(),
+        help_text="L'équipe et la direction de cet établissement pourront lire les parties choisies.",
+    )
+    categories = forms.MultipleChoiceField(
+        label="Parties du dossier",
+        choices=Category.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choisissez au moins une partie du dossier."},
+    )
+    decision = forms.ChoiceField(label="Décision", choices=ConsentDecision.choices, widget=forms.RadioSelect)
+    given_by = forms.ChoiceField(
+        label="Décision prise par", choices=ConsentGivenBy.choices, widget=forms.RadioSelect
+    )
+    protection = forms.ModelChoiceField(
+        label="Mesure de protection du représentant",
+        queryset=LegalProtection.objects.none(),
+        required=False,
+        help_text="Quand le représentant légal décide.",
+    )
+    how = forms.ChoiceField(label="Recueilli", choices=ConsentHow.choices, widget=forms.RadioSelect)
+    witness_name = forms.CharField(
+        label="Nom du témoin",
+        max_length=200,
+        required=False,
+        help_text="Obligatoire pour un consentement oral.",
+    )
+    valid_from = forms.DateField(label="Valable à partir du")
+    valid_until = forms.DateField(
+        label="Valable jusqu'au", required=False, help_text="Laisser vide : sans fin."
+    )
+
+    def __init__(self, *args, person, establishments, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["establishment"].queryset = establishments
+        self.fields["protection"].queryset = person.protections.all()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("how") == ConsentHow.ORAL and not cleaned.get("witness_name", "").strip():
+            self.add_error(
+                "witness_name",
+                "Indiquez le nom du témoin : un consentement oral est recueilli devant un témoin.",
+            )
+        start, end = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if start and end and end < start:
+            self.add_error("valid_until", "La fin de validité précède son début.")
+        return cleaned
+
+
+class WithdrawalForm(forms.Form):
+    reason = forms.CharField(label="Motif du retrait", max_length=500, required=False)

@@ -6,14 +6,18 @@ Every new row is numbered and chained to the one before by a hash (see `chain`),
 it is written: save(), create() or bulk_create().
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models, router, transaction
+from django.utils import timezone
 
 from parcours.access import chain
-from parcours.access.enums import Action, Basis, Category
-from parcours.people.models import Person
+from parcours.access.enums import Action, Basis, Category, ConsentDecision, ConsentGivenBy, ConsentHow
+from parcours.organisations.models import Establishment
+from parcours.people.models import LegalProtection, Person
 
 
 class AppendOnlyError(Exception):
@@ -102,3 +106,121 @@ class AccessLogEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Le journal des accès ne peut pas être effacé.")
+
+
+WITNESS_REQUIRED = "Indiquez le nom du témoin : un consentement oral est recueilli devant un témoin."
+PROTECTION_ONLY = "La mesure de protection ne s'indique que si le représentant légal décide."
+
+
+def covers(category: str, prefix: str = "categories") -> models.Q:
+    """Consents whose categories include this one. A JSON list holds each category at most once and
+    has at most len(Category) items: one lookup per position works on PostgreSQL and SQLite alike."""
+    condition = models.Q()
+    for index in range(len(Category.values)):
+        condition |= models.Q(**{f"{prefix}__{index}": str(category)})
+    return condition
+
+
+class ConsentQuerySet(models.QuerySet):
+    def active(self, on: datetime.date | None = None) -> "ConsentQuerySet":
+        """Consents granted, not withdrawn, and within their dates on this day (today by default)."""
+        on = on or timezone.localdate()
+        return self.filter(
+            models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=on),
+            decision=ConsentDecision.GRANTED,
+            withdrawn_at__isnull=True,
+            valid_from__lte=on,
+        )
+
+    def covering(self, category: str) -> "ConsentQuerySet":
+        return self.filter(covers(category))
+
+
+def validate_categories(value) -> None:
+    if not isinstance(value, list) or not value:
+        raise ValidationError("Choisissez au moins une partie du dossier.")
+    unknown = [item for item in value if item not in Category.values]
+    if unknown:
+        raise ValidationError(
+            "Partie du dossier inconnue : %(unknown)s.", params={"unknown": ", ".join(map(str, unknown))}
+        )
+    if len(set(value)) != len(value):
+        raise ValidationError("Une partie du dossier est citée deux fois.")
+
+
+class Consent(models.Model):
+    """The person's (or their legal representative's) decision to let another establishment read
+    some categories of their record. Never deleted: a withdrawal is dated and kept."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="consents", verbose_name="personne"
+    )
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement destinataire"
+    )
+    categories = models.JSONField("parties du dossier", default=list, validators=[validate_categories])
+    decision = models.CharField("décision", max_length=10, choices=ConsentDecision.choices)
+    given_by = models.CharField("donnée par", max_length=20, choices=ConsentGivenBy.choices)
+    protection = models.ForeignKey(
+        LegalProtection,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="mesure de protection du représentant",
+    )
+    how = models.CharField("recueillie", max_length=20, choices=ConsentHow.choices)
+    witness_name = models.CharField("nom du témoin", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="enregistrée par"
+    )
+    recorded_at = models.DateTimeField("enregistrée le", default=timezone.now)
+    valid_from = models.DateField("valable à partir du")
+    valid_until = models.DateField("valable jusqu'au", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("retirée le", null=True, blank=True)
+    withdrawal_reason = models.CharField("motif du retrait", max_length=500, blank=True)
+
+    objects = ConsentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "consentement"
+        verbose_name_plural = "consentements"
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="consent_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} — {self.establishment_id}"
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [Category(value).label for value in Category.values if value in self.categories]
+
+    def clean(self) -> None:
+        errors = {}
+        if isinstance(self.categories, list):
+            # One order whatever the order of the choice.
+            self.categories = [value for value in Category.values if value in self.categories] + [
+                value for value in self.categories if value not in Category.values
+            ]
+        if self.how == ConsentHow.ORAL and not self.witness_name.strip():
+            errors["witness_name"] = (
+                "Indiquez le nom du témoin : un consentement oral est recueilli devant un témoin."
+            )
+        if self.protection_id is not None:
+            if self.given_by != ConsentGivenBy.REPRESENTATIVE:
+                errors["protection"] = (
+                    "La mesure de protection ne s'indique que si le représentant légal décide."
+                )
+            elif self.protection.person_id != self.person_id:
+                errors["protection"] = "Cette mesure de protection concerne une autre personne."
+        if self.valid_from and self.valid_until and self.valid_until < self.valid_from:
+            errors["valid_until"] = "La fin de validité précède son début."
+        if errors:
+            raise ValidationError(errors)

@@ -8,10 +8,15 @@ Rules (business words):
 - An establishment's direction reads and writes the record of every person ever supported there.
 - A gestionnaire's direction reads the records of every person ever supported in one of its
   establishments, except daily notes, documents and health information, and writes nothing.
+- With the person's consent (or their legal representative's), the team and the direction of
+  another establishment read the categories consented to, while the consent is granted, not
+  withdrawn and within its dates; they write nothing. Without identity, a consent opens nothing.
 - Nobody else sees anything; superusers administer reference data, not records.
 - A user's own access log (what they opened) is read by that user, by the direction of the
   establishments where they work, and by the data protection officer (permission access.view_audit).
-Consent-based sharing, break-glass, the portal and authorities plug in here as new bases.
+Consents are read again at every decision (nothing is cached beyond the request's scope), so a
+withdrawal takes effect at the next request. Break-glass, the portal and authorities plug in here as
+new bases.
 """
 
 from dataclasses import dataclass
@@ -23,6 +28,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from parcours.access.enums import WRITE_ACTIONS, Action, Basis, Category
+from parcours.access.models import Consent
 from parcours.organisations.models import Establishment
 from parcours.people.models import Person
 from parcours.records.models import Admission
@@ -46,6 +52,11 @@ class Scope:
     @property
     def all_establishments(self) -> frozenset[int]:
         return self.team | self.directed | self.gestionnaire_establishments
+
+    @property
+    def consent_recipients(self) -> frozenset[int]:
+        """Establishments whose team or direction a consent can name."""
+        return self.team | self.directed
 
     @property
     def is_empty(self) -> bool:
@@ -153,7 +164,34 @@ def _basis_conditions(scope: Scope) -> list[tuple[str, Q]]:
                 ),
             )
         )
+    if scope.consent_recipients:
+        conditions.append((Basis.CONSENT, _consent_condition(scope, Category.IDENTITY)))
     return conditions
+
+
+def _consent_condition(scope: Scope, category: str) -> Q:
+    """Persons with an active consent to one of the user's establishments covering this category."""
+    return Q(
+        Exists(
+            Consent.objects.active()
+            .covering(category)
+            .filter(establishment_id__in=scope.consent_recipients, person_id=OuterRef("pk"))
+        )
+    )
+
+
+def consented_categories(user, person: Person) -> frozenset[str]:
+    """The categories of this person's record that an active consent opens to one of the user's
+    establishments (read only)."""
+    scope = scope_of(user)
+    if not scope.consent_recipients:
+        return frozenset()
+    rows = (
+        Consent.objects.active()
+        .filter(person=person, establishment_id__in=scope.consent_recipients)
+        .values_list("categories", flat=True)
+    )
+    return frozenset(category for categories in rows for category in categories)
 
 
 def visible_persons(user) -> QuerySet[Person]:
@@ -169,30 +207,44 @@ def visible_persons(user) -> QuerySet[Person]:
 
 def bases_for(user, person: Person) -> list[str]:
     """The bases on which the user may access this person's record (empty when none)."""
-    scope = scope_of(user)
-    bases = []
-    for basis, condition in _basis_conditions(scope):
-        if Person.objects.filter(condition, pk=person.pk).exists():
-            bases.append(basis)
-    return bases
+    conditions = _basis_conditions(scope_of(user))
+    if not conditions:
+        return []
+    annotations = {
+        f"basis_{index}": Case(When(condition, then=Value(basis)), default=Value(""))
+        for index, (basis, condition) in enumerate(conditions)
+    }
+    row = Person.objects.filter(pk=person.pk).annotate(**annotations).values(*annotations).first()
+    if row is None:
+        return []
+    return [row[key] for key in annotations if row[key]]
 
 
 def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -> dict[int, str]:
     """For each of these persons the user may see, the basis on which they may do this action on this
     category ('' when they may not), in one query: lists use it instead of deciding person by person."""
     annotations = {}
-    for index, (basis, condition) in enumerate(_basis_conditions(scope_of(user))):
-        if allows(basis, category, action):
+    scope = scope_of(user)
+    for index, (basis, condition) in enumerate(_basis_conditions(scope)):
+        if basis == Basis.CONSENT:
+            if action not in WRITE_ACTIONS:
+                condition = _consent_condition(scope, category)
+                annotations[f"basis_{index}"] = Case(When(condition, then=Value(basis)), default=Value(""))
+        elif allows(basis, category, action):
             annotations[f"basis_{index}"] = Case(When(condition, then=Value(basis)), default=Value(""))
     rows = visible_persons(user).filter(pk__in=person_ids).annotate(**annotations).values("pk", *annotations)
     return {row["pk"]: next((row[key] for key in annotations if row[key]), "") for row in rows}
 
 
-def allows(basis: str, category: str, action: str) -> bool:
+def allows(basis: str, category: str, action: str, consented: frozenset[str] = frozenset()) -> bool:
+    """Does this basis allow this action on this category? For the consent basis, `consented` holds
+    the categories consented to (`consented_categories`): a consent opens them for reading only."""
     if basis in {Basis.TEAM, Basis.REGISTRATION, Basis.ESTABLISHMENT_DIRECTION}:
         return True
     if basis == Basis.GESTIONNAIRE_DIRECTION:
         return action not in WRITE_ACTIONS and category not in GESTIONNAIRE_HIDDEN
+    if basis == Basis.CONSENT:
+        return action not in WRITE_ACTIONS and category in consented
     return False
 
 
@@ -200,8 +252,10 @@ def decide(user, person: Person, category: str, action: str = Action.READ) -> De
     """May this user do this action on this category of this person's record?"""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Decision(False, Basis.NONE)
-    for basis in bases_for(user, person):
-        if allows(basis, category, action):
+    bases = bases_for(user, person)
+    consented = consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
+    for basis in bases:
+        if allows(basis, category, action, consented):
             return Decision(True, basis)
     return Decision(False, Basis.NONE)
 

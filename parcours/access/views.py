@@ -1,17 +1,32 @@
 """Pages of the access log: who opened a person's record, what a user opened, and the data protection
-officer's view of unusual access. Read-only; the persons they show are written to the log."""
+officer's view of unusual access (read-only; the persons they show are written to the log); and the
+recording and withdrawal of a person's consents to sharing."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
-from django.views.decorators.http import require_GET
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from parcours.access import audit
-from parcours.access.api import Actor, get_person_or_404, log_listing, visible_persons
-from parcours.access.forms import AuditPeriodForm
-from parcours.access.models import AccessLogEntry
+from parcours.access import audit, policy, services
+from parcours.access.api import (
+    Action,
+    Actor,
+    Category,
+    get_person_or_404,
+    log_listing,
+    require,
+    visible_persons,
+)
+from parcours.access.enums import ConsentDecision, ConsentGivenBy, ConsentHow
+from parcours.access.forms import AuditPeriodForm, ConsentForm, WithdrawalForm
+from parcours.access.models import AccessLogEntry, Consent
 from parcours.access.policy import may_audit, readable_user_logs, scope_of
+from parcours.core.forms import save_with
+from parcours.organisations.models import Establishment
 from parcours.staff.models import Membership
 
 ENTRIES_PER_PAGE = 50
@@ -107,3 +122,59 @@ def unusual_access(request):
         night_end=settings.PARCOURS_AUDIT_NIGHT_END,
     )
     return render(request, "access/audit.html", context)
+
+
+# Consents
+
+
+def _open_for_consents(request, uuid, action: str) -> tuple[Actor, object]:
+    """The person, for recording or withdrawing a consent: 404 outside the policy, 403 (logged) for
+    whoever may read but not write the identity (a consent's recipient, a gestionnaire's direction)."""
+    actor = Actor.from_request(request)
+    person, _ = get_person_or_404(actor, uuid, details={"view": "access:consent"})
+    if not policy.decide(request.user, person, Category.IDENTITY, action):
+        require(actor, person, Category.IDENTITY, action)  # logs the refusal and raises AccessDenied
+    return actor, person
+
+
+@require_http_methods(["GET", "POST"])
+def consent_create(request, uuid):
+    actor, person = _open_for_consents(request, uuid, Action.CREATE)
+    form = ConsentForm(
+        request.POST or None,
+        person=person,
+        establishments=Establishment.objects.order_by("name"),
+        initial={
+            "decision": ConsentDecision.GRANTED,
+            "given_by": ConsentGivenBy.PERSON,
+            "how": ConsentHow.SIGNED_PAPER,
+            "valid_from": timezone.localdate(),
+        },
+    )
+    if save_with(
+        request,
+        form,
+        lambda data: services.record_consent(person, actor=actor, **data),
+        success="Le consentement est enregistré.",
+    ):
+        return redirect(reverse("people:detail", args=[person.uuid]) + "#partage")
+    return render(
+        request,
+        "people/simple_form.html",
+        {"form": form, "person": person, "title": "Enregistrer un consentement au partage"},
+    )
+
+
+@require_POST
+def consent_withdraw(request, uuid, consent_uuid):
+    actor, person = _open_for_consents(request, uuid, Action.UPDATE)
+    consent = get_object_or_404(Consent.objects.filter(person=person), uuid=consent_uuid)
+    form = WithdrawalForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.withdraw_consent(consent, actor=actor, reason=reason)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, "Le consentement est retiré : il ne donne plus accès au dossier.")
+    return redirect(reverse("people:detail", args=[person.uuid]) + "#partage")

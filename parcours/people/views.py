@@ -26,6 +26,7 @@ from parcours.access.api import (
     require,
     visible_persons,
 )
+from parcours.access.sharing import sharing_of
 from parcours.core.forms import add_validation_errors, save_with
 from parcours.core.identifiers import compact
 from parcours.core.text import fold
@@ -258,6 +259,7 @@ def person_detail(request, uuid):
         "can_read_documents": Category.DOCUMENTS in readable,
         "can_read_assessments": Category.ASSESSMENTS in readable,
         "can_read_projet": Category.PROJET in readable,
+        "sharing": sharing_of(person),
     }
     context.update(timeline_context(request, person, readable, admissions))
     return render(request, "people/person_detail.html", context)
