@@ -9,7 +9,14 @@ from django import forms
 
 from parcours.nomenclature.models import Concept
 from parcours.people.enums import MdphDecisionType
-from parcours.people.models import LegalProtection, MdphDecision, Person, Relative
+from parcours.people.models import (
+    EDITABLE_FIELDS,
+    IDENTITY_FIELDS,
+    LegalProtection,
+    MdphDecision,
+    Person,
+    Relative,
+)
 
 DATE_INPUT_FORMATS = ["%Y-%m-%d", "%d/%m/%Y"]
 
@@ -135,30 +142,13 @@ class ConceptMultipleField(forms.MultipleChoiceField):
 
 # Identity
 
-IDENTITY_FIELDS = [
-    "birth_name",
-    "first_names",
-    "birth_date",
-    "sex",
-    "birth_place_code",
-    "used_name",
-    "used_first_name",
-    "nir",
-    "identity_status",
-    "phone",
-    "email",
-    "street",
-    "postal_code",
-    "city",
-]
-
 
 class PersonForm(AccessibleFormMixin, forms.ModelForm):
     """Identity traits (INS strict traits, used traits, NIR and identity status) and contact details."""
 
     class Meta:
         model = Person
-        fields = IDENTITY_FIELDS
+        fields = list(IDENTITY_FIELDS)
         widgets = {"sex": forms.RadioSelect}
         help_texts = {
             "birth_name": "Tel qu'écrit sur la pièce d'identité, sans abréviation.",
@@ -212,7 +202,7 @@ class PersonCreateForm(PersonForm):
 
 class PersonEditForm(PersonForm):
     class Meta(PersonForm.Meta):
-        fields = [*IDENTITY_FIELDS, "gir", "gir_date"]
+        fields = list(EDITABLE_FIELDS)
 
     fieldsets = [*PersonForm.fieldsets, ("Autonomie", ["gir", "gir_date"])]
 

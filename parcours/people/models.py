@@ -24,6 +24,25 @@ from parcours.people.enums import (
     Sex,
 )
 
+# The identity traits and contact details a user types in; with the GIR, what a person's edit may change.
+IDENTITY_FIELDS = (
+    "birth_name",
+    "first_names",
+    "birth_date",
+    "sex",
+    "birth_place_code",
+    "used_name",
+    "used_first_name",
+    "nir",
+    "identity_status",
+    "phone",
+    "email",
+    "street",
+    "postal_code",
+    "city",
+)
+EDITABLE_FIELDS = (*IDENTITY_FIELDS, "gir", "gir_date")
+
 
 class Person(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)

@@ -23,7 +23,14 @@ from parcours.access.api import (
 from parcours.core.text import fold
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment
-from parcours.people.models import Deficiency, LegalProtection, MdphDecision, Person, Relative
+from parcours.people.models import (
+    EDITABLE_FIELDS,
+    Deficiency,
+    LegalProtection,
+    MdphDecision,
+    Person,
+    Relative,
+)
 from parcours.staff.models import Professional
 
 DEFICIENCIES = "deficiences"
@@ -38,24 +45,7 @@ HIDDEN_DUPLICATE = (
     "d'identitovigilance."
 )
 
-PERSON_FIELDS = {
-    "birth_name",
-    "first_names",
-    "birth_date",
-    "sex",
-    "birth_place_code",
-    "used_name",
-    "used_first_name",
-    "nir",
-    "identity_status",
-    "phone",
-    "email",
-    "street",
-    "postal_code",
-    "city",
-    "gir",
-    "gir_date",
-}
+PERSON_FIELDS = set(EDITABLE_FIELDS)
 RELATIVE_FIELDS = {
     "last_name",
     "first_name",
