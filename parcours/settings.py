@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "parcours.staff",
     "parcours.records",
     "parcours.access",
+    "parcours.privacy",
+    "parcours.retention",
     "parcours.demo",
 ]
 

@@ -60,4 +60,9 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "Installation de Chromium…"
     apt_install chromium chromium-driver fonts-dejavu-core
 fi
-echo "Services prêts : PostgreSQL, Redis, Chromium."
+# Pango for WeasyPrint (the PDF export of a person's data).
+if ! ldconfig -p | grep -q "libpangoft2-1.0"; then
+    echo "Installation de Pango (export PDF)…"
+    apt_install libpango-1.0-0 libpangoft2-1.0-0
+fi
+echo "Services prêts : PostgreSQL, Redis, Chromium, Pango."

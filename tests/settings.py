@@ -13,7 +13,8 @@ from parcours.settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405
 WHITENOISE_USE_FINDERS = True
-MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
+# PARCOURS_TEST_MEDIA lets two test runs on one machine keep their files apart.
+MEDIA_ROOT = VAR_DIR / os.environ.get("PARCOURS_TEST_MEDIA", "test-media")  # noqa: F405
 # WhiteNoise warns (an error under pytest's filterwarnings) when STATIC_ROOT does not exist yet.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE(%s)"  # noqa: F405
