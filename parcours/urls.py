@@ -9,5 +9,7 @@ urlpatterns = [
     path("etablissements/", include("parcours.organisations.urls")),
     path("nomenclatures/", include("parcours.nomenclature.urls")),
     path("journal/", include("parcours.access.urls")),
+    path("donnees/", include("parcours.privacy.urls")),
+    path("conservation/", include("parcours.retention.urls")),
     path("admin/", admin.site.urls),
 ]
