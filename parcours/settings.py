@@ -238,6 +238,24 @@ PARCOURS_AUDIT_BURST_PERSONS = int(os.environ.get("PARCOURS_AUDIT_BURST_PERSONS"
 PARCOURS_AUDIT_BURST_MINUTES = int(os.environ.get("PARCOURS_AUDIT_BURST_MINUTES", "60"))
 PARCOURS_AUDIT_NIGHT_START = int(os.environ.get("PARCOURS_AUDIT_NIGHT_START", "22"))
 PARCOURS_AUDIT_NIGHT_END = int(os.environ.get("PARCOURS_AUDIT_NIGHT_END", "6"))
+# The data protection officer's address: break-glass notices and rights requests (besides the
+# e-mail of every user holding the access.view_audit permission).
+PARCOURS_DPO_EMAIL = os.environ.get("PARCOURS_DPO_EMAIL", "")
+
+# E-mail (notices only: never personal data). Without PARCOURS_EMAIL_HOST, messages go to the
+# server's console output.
+EMAIL_HOST = os.environ.get("PARCOURS_EMAIL_HOST", "")
+EMAIL_PORT = int(os.environ.get("PARCOURS_EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("PARCOURS_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PARCOURS_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PARCOURS_EMAIL_TLS", default=True)
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+DEFAULT_FROM_EMAIL = os.environ.get("PARCOURS_EMAIL_FROM", "parcours@localhost")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if PARCOURS_AUDIT_BURST_PERSONS < 1 or PARCOURS_AUDIT_BURST_MINUTES < 1:
     raise ImproperlyConfigured(
         "PARCOURS_AUDIT_BURST_PERSONS et PARCOURS_AUDIT_BURST_MINUTES doivent être positifs."

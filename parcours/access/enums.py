@@ -20,6 +20,7 @@ class Action(models.TextChoices):
     SEARCH = "search", "Recherche"
     CREATE = "create", "Création"
     UPDATE = "update", "Modification"
+    EXPORT = "export", "Export (droit d'accès)"
 
 
 WRITE_ACTIONS = {Action.CREATE, Action.UPDATE}
@@ -33,6 +34,7 @@ class Basis(models.TextChoices):
     ESTABLISHMENT_DIRECTION = "establishment_direction", "Direction de l'établissement"
     GESTIONNAIRE_DIRECTION = "gestionnaire_direction", "Direction de l'organisme gestionnaire"
     CONSENT = "consent", "Consentement de la personne"
+    BREAK_GLASS = "break_glass", "Accès d'urgence (bris de glace)"
     VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"
     NONE = "none", "Aucun droit"
 
