@@ -241,6 +241,10 @@ PARCOURS_AUDIT_NIGHT_END = int(os.environ.get("PARCOURS_AUDIT_NIGHT_END", "6"))
 # The data protection officer's address: break-glass notices and rights requests (besides the
 # e-mail of every user holding the access.view_audit permission).
 PARCOURS_DPO_EMAIL = os.environ.get("PARCOURS_DPO_EMAIL", "")
+# How long an emergency access (break-glass) lets a professional read a record.
+PARCOURS_BREAK_GLASS_HOURS = int(os.environ.get("PARCOURS_BREAK_GLASS_HOURS", "4"))
+# The address users reach Parcours at, for the links in e-mails.
+PARCOURS_SITE_URL = os.environ.get("PARCOURS_SITE_URL", "http://127.0.0.1:8000")
 
 # E-mail (notices only: never personal data). Without PARCOURS_EMAIL_HOST, messages go to the
 # server's console output.

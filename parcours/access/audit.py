@@ -12,7 +12,7 @@ The detections are aggregate queries over a period of the log (indexed on `at` a
 - Refusals: entries the policy refused, that is access attempted outside the user's scope.
 - Night access: entries between PARCOURS_AUDIT_NIGHT_START and PARCOURS_AUDIT_NIGHT_END o'clock,
   local time (the range may wrap past midnight).
-Break-glass access will be listed here as well once it exists.
+- Break-glass: per user, the entries read through an emergency access.
 """
 
 import datetime
@@ -26,7 +26,7 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
-from parcours.access.enums import Action
+from parcours.access.enums import Action, Basis
 from parcours.access.models import AccessLogEntry
 from parcours.staff.enums import Role
 from parcours.staff.models import Membership
@@ -217,6 +217,11 @@ def night_hours(start: int | None = None, end: int | None = None) -> Q:
 def night_access(period: Period, *, start: int | None = None, end: int | None = None) -> list[ActorSummary]:
     """Per user, the entries about a person written at night (local time)."""
     return _summaries(in_period(period).filter(night_hours(start, end), person__isnull=False))
+
+
+def break_glass(period: Period) -> list[ActorSummary]:
+    """Per user, the entries read through an emergency access (break-glass)."""
+    return _summaries(in_period(period).filter(basis=Basis.BREAK_GLASS))
 
 
 # Who is who

@@ -53,3 +53,12 @@ class ConsentHow(models.TextChoices):
     SIGNED_PAPER = "signed_paper", "Document papier signé (numérisé)"
     PORTAL = "portal", "Sur le portail"
     ORAL = "oral", "Oralement, devant un témoin"
+
+
+class RestrictionGround(models.TextChoices):
+    """Why processing is restricted (RGPD art. 18.1, a to d)."""
+
+    ACCURACY = "accuracy", "La personne conteste l'exactitude des données (le temps de vérifier)"
+    UNLAWFUL = "unlawful", "Traitement illicite : la personne demande la limitation plutôt que l'effacement"
+    CLAIMS = "claims", "Données nécessaires à la personne pour un recours en justice"
+    OBJECTION = "objection", "Opposition en cours d'examen"

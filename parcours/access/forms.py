@@ -1,7 +1,7 @@
 from django import forms
 
 from parcours.access.audit import Period
-from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow
+from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow, RestrictionGround
 from parcours.organisations.models import Establishment
 from parcours.people.forms import AccessibleFormMixin
 from parcours.people.models import LegalProtection
@@ -103,3 +103,46 @@ class ConsentForm(AccessibleFormMixin, forms.Form):
 
 class WithdrawalForm(forms.Form):
     reason = forms.CharField(label="Motif du retrait", max_length=500, required=False)
+
+
+class BreakGlassForm(AccessibleFormMixin, forms.Form):
+    """Find the record by the person's exact identity traits, and say why it is an emergency."""
+
+    birth_name = forms.CharField(label="Nom de naissance", max_length=100)
+    first_name = forms.CharField(label="Prénom", max_length=100)
+    birth_date = forms.DateField(label="Date de naissance")
+    nir = forms.CharField(
+        label="NIR (numéro de sécurité sociale)",
+        max_length=21,
+        required=False,
+        help_text="Seulement si plusieurs personnes portent ces nom, prénom et date de naissance.",
+    )
+    reason = forms.CharField(
+        label="Motif de l'urgence",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=2000,
+        help_text=(
+            "Pourquoi devez-vous consulter ce dossier maintenant ? Ce motif est relu par la direction "
+            "et par le délégué à la protection des données."
+        ),
+    )
+
+
+class ReviewForm(AccessibleFormMixin, forms.Form):
+    review_note = forms.CharField(
+        label="Conclusion de l'examen",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        help_text="Par exemple : urgence justifiée, ou suite donnée.",
+    )
+
+
+class RestrictionForm(AccessibleFormMixin, forms.Form):
+    ground = forms.ChoiceField(label="Motif", choices=RestrictionGround.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        label="Précisions",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+        required=False,
+        help_text="La demande de la personne, sa date, ce qui doit être vérifié.",
+    )

@@ -15,7 +15,15 @@ from django.db import models, router, transaction
 from django.utils import timezone
 
 from parcours.access import chain
-from parcours.access.enums import Action, Basis, Category, ConsentDecision, ConsentGivenBy, ConsentHow
+from parcours.access.enums import (
+    Action,
+    Basis,
+    Category,
+    ConsentDecision,
+    ConsentGivenBy,
+    ConsentHow,
+    RestrictionGround,
+)
 from parcours.organisations.models import Establishment
 from parcours.people.models import LegalProtection, Person
 
@@ -224,3 +232,118 @@ class Consent(models.Model):
             errors["valid_until"] = "La fin de validité précède son début."
         if errors:
             raise ValidationError(errors)
+
+
+class BreakGlassQuerySet(models.QuerySet):
+    def active(self, at: datetime.datetime | None = None) -> "BreakGlassQuerySet":
+        """Emergency accesses still open at this moment (now by default)."""
+        at = at or timezone.now()
+        return self.filter(opened_at__lte=at, expires_at__gt=at)
+
+    def unreviewed(self) -> "BreakGlassQuerySet":
+        return self.filter(reviewed_at__isnull=True)
+
+
+class BreakGlass(models.Model):
+    """An emergency access ("bris de glace"): a professional without a right opens a record after
+    writing why. It lets them read the whole record, write nothing, until `expires_at`; it is
+    flagged in the access log and notified to the directors concerned and to the data protection
+    officer, who review it. Never deleted."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="professionnel"
+    )
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name="personne")
+    reason = models.TextField("motif")
+    opened_at = models.DateTimeField("ouvert le", default=timezone.now)
+    expires_at = models.DateTimeField("fermé le")
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="examiné par",
+    )
+    reviewed_at = models.DateTimeField("examiné le", null=True, blank=True)
+    review_note = models.TextField("conclusion de l'examen", blank=True)
+
+    objects = BreakGlassQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "accès d'urgence"
+        verbose_name_plural = "accès d'urgence"
+        ordering = ["-opened_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"], name="breakglass_user_expires")]
+
+    def __str__(self) -> str:
+        return f"Accès d'urgence du {self.opened_at:%d/%m/%Y %H:%M}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.opened_at <= timezone.now() < self.expires_at
+
+
+class RestrictionQuerySet(models.QuerySet):
+    def active(self) -> "RestrictionQuerySet":
+        return self.filter(lifted_at__isnull=True)
+
+
+class Restriction(models.Model):
+    """The limitation of processing of a person's record (RGPD art. 18): while it lasts the record
+    is kept and read by those who support the person, but nobody writes in it and no consent
+    opens it to another establishment. Lifting it is dated; nothing is deleted."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", verbose_name="personne")
+    ground = models.CharField("motif", max_length=20, choices=RestrictionGround.choices)
+    note = models.TextField("précisions", blank=True)
+    started_at = models.DateTimeField("depuis le", default=timezone.now)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="décidée par"
+    )
+    lifted_at = models.DateTimeField("levée le", null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="levée par",
+    )
+
+    objects = RestrictionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "limitation du traitement"
+        verbose_name_plural = "limitations du traitement"
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person"], condition=models.Q(lifted_at__isnull=True), name="one_active_restriction"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Limitation du {self.started_at:%d/%m/%Y}"
+
+
+class LogExpiry(models.Model):
+    """A checkpoint of the access log's retention: entries numbered up to `last_sequence` reached the
+    end of their retention period and were removed. `last_hash` is the hash of that last entry, so
+    the chain still verifies from the first entry kept. Written once, never changed."""
+
+    last_sequence = models.BigIntegerField("dernier numéro expiré", unique=True)
+    last_hash = models.CharField("empreinte de cette entrée", max_length=64)
+    cutoff = models.DateTimeField("entrées antérieures au")
+    removed = models.BigIntegerField("entrées retirées")
+    run_at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "expiration du journal des accès"
+        verbose_name_plural = "expirations du journal des accès"
+        ordering = ["-last_sequence"]
+
+    def __str__(self) -> str:
+        return f"Journal expiré jusqu'au n° {self.last_sequence}"

@@ -11,12 +11,17 @@ Rules (business words):
 - With the person's consent (or their legal representative's), the team and the direction of
   another establishment read the categories consented to, while the consent is granted, not
   withdrawn and within its dates; they write nothing. Without identity, a consent opens nothing.
+- Break-glass: a professional (team member or director) without any of these rights who opened an
+  emergency access to a record, after writing why, reads every category of it, and writes nothing,
+  until the access expires (PARCOURS_BREAK_GLASS_HOURS).
+- While processing of a record is restricted (RGPD art. 18), nobody writes in it and consents
+  open it to nobody; those who support the person still read it.
 - Nobody else sees anything; superusers administer reference data, not records.
 - A user's own access log (what they opened) is read by that user, by the direction of the
   establishments where they work, and by the data protection officer (permission access.view_audit).
-Consents are read again at every decision (nothing is cached beyond the request's scope), so a
-withdrawal takes effect at the next request. Break-glass, the portal and authorities plug in here as
-new bases.
+Consents, emergency accesses and restrictions are read again at every request (nothing is cached
+beyond the request's scope), so a withdrawal or an expiry takes effect at the next request. The
+portal and authorities plug in here as new bases.
 """
 
 from dataclasses import dataclass
@@ -28,7 +33,7 @@ from django.db.models import Case, Exists, OuterRef, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from parcours.access.enums import WRITE_ACTIONS, Action, Basis, Category
-from parcours.access.models import Consent
+from parcours.access.models import BreakGlass, Consent, Restriction
 from parcours.organisations.models import Establishment
 from parcours.people.models import Person
 from parcours.records.models import Admission
@@ -48,6 +53,8 @@ class Scope:
     directed: frozenset[int]
     gestionnaires: frozenset[int]
     gestionnaire_establishments: frozenset[int]
+    # Persons whose record the user opened by an emergency access still running.
+    break_glass: frozenset[int] = frozenset()
 
     @property
     def all_establishments(self) -> frozenset[int]:
@@ -60,7 +67,13 @@ class Scope:
 
     @property
     def is_empty(self) -> bool:
-        return not self.all_establishments
+        return not self.all_establishments and not self.break_glass
+
+    @property
+    def may_break_glass(self) -> bool:
+        """Team members and directors may open an emergency access; a gestionnaire's direction,
+        which never reads health information, may not."""
+        return bool(self.team | self.directed)
 
 
 @dataclass(frozen=True)
@@ -100,8 +113,17 @@ def scope_of(user) -> Scope:
         if gestionnaires
         else set()
     )
+    break_glass = (
+        frozenset(BreakGlass.objects.active().filter(user=user).values_list("person_id", flat=True))
+        if team or directed
+        else frozenset()
+    )
     scope = Scope(
-        frozenset(team), frozenset(directed), frozenset(gestionnaires), frozenset(gestionnaire_establishments)
+        frozenset(team),
+        frozenset(directed),
+        frozenset(gestionnaires),
+        frozenset(gestionnaire_establishments),
+        break_glass,
     )
     user._parcours_scope = scope
     return scope
@@ -166,6 +188,8 @@ def _basis_conditions(scope: Scope) -> list[tuple[str, Q]]:
         )
     if scope.consent_recipients:
         conditions.append((Basis.CONSENT, _consent_condition(scope, Category.IDENTITY)))
+    if scope.break_glass:
+        conditions.append((Basis.BREAK_GLASS, Q(pk__in=scope.break_glass)))
     return conditions
 
 
@@ -176,6 +200,7 @@ def _consent_condition(scope: Scope, category: str) -> Q:
             Consent.objects.active()
             .covering(category)
             .filter(establishment_id__in=scope.consent_recipients, person_id=OuterRef("pk"))
+            .exclude(Exists(Restriction.objects.active().filter(person_id=OuterRef("person_id"))))
         )
     )
 
@@ -233,18 +258,29 @@ def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -
         elif allows(basis, category, action):
             annotations[f"basis_{index}"] = Case(When(condition, then=Value(basis)), default=Value(""))
     rows = visible_persons(user).filter(pk__in=person_ids).annotate(**annotations).values("pk", *annotations)
-    return {row["pk"]: next((row[key] for key in annotations if row[key]), "") for row in rows}
+    bases = {row["pk"]: next((row[key] for key in annotations if row[key]), "") for row in rows}
+    if action in WRITE_ACTIONS and any(bases.values()):
+        restricted = Restriction.objects.active().filter(person_id__in=[pk for pk, b in bases.items() if b])
+        for pk in restricted.values_list("person_id", flat=True):
+            bases[pk] = ""
+    return bases
 
 
 def allows(basis: str, category: str, action: str, consented: frozenset[str] = frozenset()) -> bool:
     """Does this basis allow this action on this category? For the consent basis, `consented` holds
-    the categories consented to (`consented_categories`): a consent opens them for reading only."""
+    the categories consented to (`consented_categories`): a consent opens them for reading only.
+    Exporting a record (the person's right of access) is for those who support the person.
+    (A restriction of processing is applied by `decide`, on top of this.)"""
     if basis in {Basis.TEAM, Basis.REGISTRATION, Basis.ESTABLISHMENT_DIRECTION}:
         return True
+    if action in WRITE_ACTIONS or action == Action.EXPORT:
+        return False
+    if basis == Basis.BREAK_GLASS:
+        return True
     if basis == Basis.GESTIONNAIRE_DIRECTION:
-        return action not in WRITE_ACTIONS and category not in GESTIONNAIRE_HIDDEN
+        return category not in GESTIONNAIRE_HIDDEN
     if basis == Basis.CONSENT:
-        return action not in WRITE_ACTIONS and category in consented
+        return category in consented
     return False
 
 
@@ -253,11 +289,18 @@ def decide(user, person: Person, category: str, action: str = Action.READ) -> De
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return Decision(False, Basis.NONE)
     bases = bases_for(user, person)
+    if action in WRITE_ACTIONS and bases and is_restricted(person):
+        return Decision(False, Basis.NONE)
     consented = consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
     for basis in bases:
         if allows(basis, category, action, consented):
             return Decision(True, basis)
     return Decision(False, Basis.NONE)
+
+
+def is_restricted(person: Person) -> bool:
+    """Is processing of this record restricted (RGPD art. 18)? Then nobody writes in it."""
+    return Restriction.objects.active().filter(person=person).exists()
 
 
 def writable_establishments(user) -> QuerySet[Establishment]:
@@ -294,3 +337,34 @@ def readable_user_logs(user) -> QuerySet:
         members = Membership.objects.active().filter(establishment_id__in=directed)
         condition |= Q(pk__in=members.values("professional__user_id"))
     return User.objects.filter(condition)
+
+
+def break_glass_directors(access: BreakGlass) -> QuerySet:
+    """The users told of an emergency access: the directors of the establishments where the
+    professional works and of those that support or supported the person."""
+    User = get_user_model()
+    worked = (
+        Membership.objects.active().filter(professional__user_id=access.user_id).values("establishment_id")
+    )
+    supported = Admission.objects.filter(person_id=access.person_id).values("establishment_id")
+    directors = Membership.objects.active().filter(
+        Q(establishment_id__in=worked) | Q(establishment_id__in=supported), role=Role.ESTABLISHMENT_DIRECTOR
+    )
+    return User.objects.filter(pk__in=directors.values("professional__user_id"), is_active=True)
+
+
+def break_glass_reviewable_by(user) -> QuerySet:
+    """The emergency accesses this user reviews: every one for the data protection officer; for a
+    director, those of the professionals of the establishments they direct and those to the
+    records of persons these establishments support or supported."""
+    if may_audit(user):
+        return BreakGlass.objects.all()
+    directed = scope_of(user).directed
+    if not directed:
+        return BreakGlass.objects.none()
+    members = Membership.objects.active().filter(establishment_id__in=directed)
+    supported = Admission.objects.filter(establishment_id__in=directed)
+    return BreakGlass.objects.filter(
+        Q(user_id__in=members.values("professional__user_id"))
+        | Q(person_id__in=supported.values("person_id"))
+    )

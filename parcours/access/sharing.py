@@ -1,12 +1,15 @@
 """Who can see what of a person's record, and why, in plain words for the person page: the teams
-supporting the person, the directions, and the consents in force. Mirrors the rules of `policy`."""
+supporting the person, the directions, the consents in force, the emergency accesses running and a
+restriction of processing. Mirrors the rules of `policy`."""
 
 from dataclasses import dataclass, field
 
-from parcours.access.models import Consent
-from parcours.access.policy import grace_start
+from parcours.access.enums import Basis
+from parcours.access.models import BreakGlass, Consent, Restriction
+from parcours.access.policy import bases_for, grace_start
 from parcours.people.models import Person
 from parcours.records.models import Admission
+from parcours.staff.models import Membership
 
 
 @dataclass
@@ -15,10 +18,16 @@ class Sharing:
     directions: list[str] = field(default_factory=list)
     gestionnaires: list[str] = field(default_factory=list)
     consents: list[Consent] = field(default_factory=list)
+    # (establishments of the professional, end of the access) of each emergency access running.
+    break_glass: list[tuple[list[str], object]] = field(default_factory=list)
+    restriction: Restriction | None = None
+    # May the reader restrict processing, or lift the restriction (an establishment's direction)?
+    may_restrict: bool = False
 
 
-def sharing_of(person: Person) -> Sharing:
-    """Two queries: the establishments that supported the person, and the consents in force."""
+def sharing_of(person: Person, user=None) -> Sharing:
+    """A handful of queries: the establishments that supported the person, the consents in force,
+    the emergency accesses running and the restriction of processing."""
     sharing = Sharing()
     rows = (
         Admission.objects.filter(person=person)
@@ -39,4 +48,17 @@ def sharing_of(person: Person) -> Sharing:
         .select_related("establishment")
         .order_by("establishment__name", "valid_from", "pk")
     )
+    for access in BreakGlass.objects.active().filter(person=person).order_by("opened_at"):
+        places = sorted(
+            set(
+                Membership.objects.active()
+                .filter(professional__user_id=access.user_id)
+                .values_list("establishment__name", flat=True)
+            )
+            - {None}
+        )
+        sharing.break_glass.append((places, access.expires_at))
+    sharing.restriction = Restriction.objects.active().filter(person=person).first()
+    if user is not None:
+        sharing.may_restrict = Basis.ESTABLISHMENT_DIRECTION in bases_for(user, person)
     return sharing

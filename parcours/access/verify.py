@@ -11,6 +11,8 @@ From these, and the numbering, come the findings:
   that is also out of place (two entries swapped, entries renumbered);
 - an intact entry whose link is broken although the entry before it is intact too: the entry before
   was replaced by a well-formed one, or entries between them were deleted and the rest renumbered.
+Entries removed at the end of their retention period (`parcours.access.retention`) leave a checkpoint
+(LogExpiry): the walk starts after it, from the hash it recorded.
 Deleting the last entries leaves no trace inside the chain: pass earlier heads as anchors
 (sequence and hash, as printed by a previous run) to detect it.
 """
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from django.db import DEFAULT_DB_ALIAS
 
 from parcours.access.chain import GENESIS, payload, seal_hash
-from parcours.access.models import AccessLogEntry
+from parcours.access.models import AccessLogEntry, LogExpiry
 
 CHANGED = "changed"
 DELETED = "deleted"
@@ -89,11 +91,11 @@ class _Suspect:
         return seal_hash(self.previous_hash, payload(sequence=sequence, **self.fields)) == self.entry_hash
 
 
-def _rows(batch_size: int, using: str) -> Iterator[tuple]:
+def _rows(batch_size: int, using: str, after: int = 0) -> Iterator[tuple]:
     entries = AccessLogEntry.objects.using(using).order_by("sequence").values_list(*FIELDS)
-    last = None
+    last = after
     while True:
-        batch = list((entries if last is None else entries.filter(sequence__gt=last))[:batch_size])
+        batch = list(entries.filter(sequence__gt=last)[:batch_size])
         yield from batch
         if len(batch) < batch_size:
             return
@@ -128,8 +130,11 @@ def verify_chain(
         else:
             report.omitted += 1
 
-    expected, previous_hash, previous_sealed = 1, GENESIS, True
-    for row in _rows(batch_size, using):
+    # Entries past their retention period were removed up to a checkpoint: the chain starts after it.
+    expiry = LogExpiry.objects.using(using).order_by("-last_sequence").first()
+    start, origin = (expiry.last_sequence, expiry.last_hash) if expiry else (0, GENESIS)
+    expected, previous_hash, previous_sealed = start + 1, origin, True
+    for row in _rows(batch_size, using, after=start):
         (sequence, uuid, at, actor_uuid, person_uuid, action, category, allowed, basis, object_type,
          object_uuid, ip_address, channel, details, recorded_previous, entry_hash) = row  # fmt: skip
         report.checked += 1
@@ -160,8 +165,10 @@ def verify_chain(
             else:
                 add(CHANGED, (sequence,), _changed(sequence))
         elif recorded_previous != previous_hash and not gap and previous_sealed:
-            if sequence == 1:
-                message = "L'entrée n° 1 ne part pas de l'origine de la chaîne : elle a été remplacée."
+            if sequence == start + 1:
+                message = (
+                    f"L'entrée n° {sequence} ne part pas de l'origine de la chaîne : elle a été remplacée."
+                )
             else:
                 message = (
                     f"Chaînage rompu entre les entrées n° {sequence - 1} et n° {sequence} : "

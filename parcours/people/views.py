@@ -222,7 +222,9 @@ def person_detail(request, uuid):
     decisions = read_person_categories(actor, person, PAGE_CATEGORIES)
     readable = {category for category, decision in decisions.items() if decision}
     hidden = [Category(category).label for category, decision in decisions.items() if not decision]
-    can_write = policy.allows(identity.basis, Category.IDENTITY, Action.CREATE)
+    sharing = sharing_of(person, request.user)
+    # Nobody writes in a record whose processing is restricted (the policy refuses it too).
+    can_write = policy.allows(identity.basis, Category.IDENTITY, Action.CREATE) and sharing.restriction is None
 
     relatives = list(person.relatives.all())
     protections = list(person.protections.select_related("representative_relative"))
@@ -259,7 +261,7 @@ def person_detail(request, uuid):
         "can_read_documents": Category.DOCUMENTS in readable,
         "can_read_assessments": Category.ASSESSMENTS in readable,
         "can_read_projet": Category.PROJET in readable,
-        "sharing": sharing_of(person),
+        "sharing": sharing,
     }
     context.update(timeline_context(request, person, readable, admissions))
     return render(request, "people/person_detail.html", context)
