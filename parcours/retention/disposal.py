@@ -1,0 +1,128 @@
+"""The final action on one category of one person's record: erase the rows, or anonymise them (blank
+the identity, contact details and free text; keep the coded data that statistics need).
+
+Called by `services.apply_retention` inside one transaction per person; each function can run twice
+without harm. Document files are removed from storage once that transaction has committed."""
+
+import datetime
+from functools import partial
+
+from django.db import transaction
+
+from parcours.access.models import Consent
+from parcours.people.enums import IdentityStatus
+from parcours.people.models import LegalProtection, MdphDecision, Person, Relative
+from parcours.records.models import (
+    Admission,
+    Document,
+    Goal,
+    Need,
+    NeedsAssessment,
+    Note,
+    PlannedService,
+    ProjetPersonnalise,
+    ServiceDelivery,
+)
+from parcours.retention.enums import FinalAction, RetentionCategory
+
+ANONYMISED_NAME = "Anonymisé"
+ANONYMISED_GOAL = "Objectif anonymisé"
+ANONYMISED_REPRESENTATIVE = "Représentant anonymisé"
+
+
+def anonymise_identity(person: Person) -> None:
+    """Blank the INS traits and contact details; keep sex, birth year and GIR (coded, for statistics).
+    Relatives are deleted; the legal protection measures, MDPH decisions and consents keep their codes
+    and dates but lose the names and references that identify someone."""
+    person.birth_name = ANONYMISED_NAME
+    person.first_names = ""
+    person.used_name = ""
+    person.used_first_name = ""
+    person.birth_date = datetime.date(person.birth_date.year, 1, 1)
+    person.birth_place_code = ""
+    person.nir = ""
+    person.identity_status = IdentityStatus.PROVISOIRE
+    person.phone = ""
+    person.email = ""
+    person.street = ""
+    person.postal_code = ""
+    person.city = ""
+    person.save()
+    LegalProtection.objects.filter(person=person).update(
+        representative_relative=None, representative_name=ANONYMISED_REPRESENTATIVE, court_reference=""
+    )
+    Relative.objects.filter(person=person).delete()
+    MdphDecision.objects.filter(person=person).update(reference="")
+    Consent.objects.filter(person=person).update(witness_name="", withdrawal_reason="")
+
+
+def anonymise_parcours(person: Person) -> None:
+    Admission.objects.filter(person=person).update(comment="")
+
+
+def anonymise_assessments(person: Person) -> None:
+    NeedsAssessment.objects.filter(person=person).update(comment="")
+    Need.objects.filter(assessment__person=person).update(comment="")
+
+
+def erase_assessments(person: Person) -> None:
+    NeedsAssessment.objects.filter(person=person).delete()
+
+
+def anonymise_projets(person: Person) -> None:
+    ProjetPersonnalise.objects.filter(person=person).update(person_words="")
+    Goal.objects.filter(projet__person=person).update(title=ANONYMISED_GOAL, description="")
+    PlannedService.objects.filter(projet__person=person).update(comment="")
+
+
+def erase_projets(person: Person) -> None:
+    ProjetPersonnalise.objects.filter(person=person).delete()
+
+
+def erase_services(person: Person) -> None:
+    ServiceDelivery.objects.filter(person=person).delete()
+
+
+def erase_notes(person: Person) -> None:
+    # A document attached to a note follows the documents' own rule.
+    Document.objects.filter(note__person=person).update(note=None)
+    Note.objects.filter(person=person).delete()
+
+
+def _remove_files(storage, names: list[str]) -> None:
+    for name in names:
+        if storage.exists(name):
+            storage.delete(name)
+
+
+def erase_documents(person: Person) -> None:
+    documents = Document.objects.filter(person=person)
+    names = [name for name in documents.values_list("file", flat=True) if name]
+    documents.delete()
+    # The files go once the rows are gone for good: a rollback keeps both.
+    transaction.on_commit(partial(_remove_files, Document._meta.get_field("file").storage, names))
+
+
+def nothing(person: Person) -> None:
+    """No data of this category is stored apart yet (health notes are daily notes)."""
+
+
+HANDLERS = {
+    (RetentionCategory.IDENTITY, FinalAction.ANONYMISATION): anonymise_identity,
+    (RetentionCategory.PARCOURS, FinalAction.ANONYMISATION): anonymise_parcours,
+    (RetentionCategory.ASSESSMENTS, FinalAction.ANONYMISATION): anonymise_assessments,
+    (RetentionCategory.ASSESSMENTS, FinalAction.ERASURE): erase_assessments,
+    (RetentionCategory.PROJET, FinalAction.ANONYMISATION): anonymise_projets,
+    (RetentionCategory.PROJET, FinalAction.ERASURE): erase_projets,
+    # Services delivered are coded data only: anonymising them leaves nothing to blank.
+    (RetentionCategory.SERVICES, FinalAction.ANONYMISATION): nothing,
+    (RetentionCategory.SERVICES, FinalAction.ERASURE): erase_services,
+    (RetentionCategory.NOTES, FinalAction.ERASURE): erase_notes,
+    (RetentionCategory.DOCUMENTS, FinalAction.ERASURE): erase_documents,
+    (RetentionCategory.HEALTH, FinalAction.ANONYMISATION): nothing,
+    (RetentionCategory.HEALTH, FinalAction.ERASURE): nothing,
+}
+
+
+def dispose(person: Person, category: str, action: str) -> None:
+    HANDLERS[(category, action)](person)
