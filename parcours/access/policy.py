@@ -55,6 +55,8 @@ class Scope:
     gestionnaire_establishments: frozenset[int]
     # Persons whose record the user opened by an emergency access still running.
     break_glass: frozenset[int] = frozenset()
+    # Persons whose identity an active consent opens to one of the user's establishments.
+    consented: frozenset[int] = frozenset()
 
     @property
     def all_establishments(self) -> frozenset[int]:
@@ -118,12 +120,25 @@ def scope_of(user) -> Scope:
         if team or directed
         else frozenset()
     )
+    # Read once per request: a list or a search then tests membership instead of a subquery per row.
+    consented = (
+        frozenset(
+            Consent.objects.active()
+            .covering(Category.IDENTITY)
+            .filter(establishment_id__in=team | directed)
+            .exclude(Exists(Restriction.objects.active().filter(person_id=OuterRef("person_id"))))
+            .values_list("person_id", flat=True)
+        )
+        if team or directed
+        else frozenset()
+    )
     scope = Scope(
         frozenset(team),
         frozenset(directed),
         frozenset(gestionnaires),
         frozenset(gestionnaire_establishments),
         break_glass,
+        consented,
     )
     user._parcours_scope = scope
     return scope
@@ -186,8 +201,8 @@ def _basis_conditions(scope: Scope) -> list[tuple[str, Q]]:
                 ),
             )
         )
-    if scope.consent_recipients:
-        conditions.append((Basis.CONSENT, _consent_condition(scope, Category.IDENTITY)))
+    if scope.consented:
+        conditions.append((Basis.CONSENT, Q(pk__in=scope.consented)))
     if scope.break_glass:
         conditions.append((Basis.BREAK_GLASS, Q(pk__in=scope.break_glass)))
     return conditions
