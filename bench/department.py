@@ -65,6 +65,53 @@ def log(message: str) -> None:
     print(message, flush=True)
 
 
+def add_database_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--server",
+        default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"),
+        help="PostgreSQL server URL, without database (default: %(default)s)",
+    )
+    parser.add_argument("--database", default="parcours_bench")
+
+
+def local_database_url(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The database's URL; only a server on this machine is accepted."""
+    if urllib.parse.urlparse(args.server).hostname not in {"127.0.0.1", "localhost"}:
+        parser.error("le serveur PostgreSQL doit être local")
+    return f"{args.server}/{args.database}"
+
+
+def report_header() -> dict:
+    """When and where the figures were taken."""
+    return {
+        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+    }
+
+
+def server_env(database_url: str) -> dict:
+    """The environment of the commands and servers: production settings (no debug) plus the floor."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PARCOURS_", "DJANGO_"))}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "PYTHONPATH": str(ROOT),
+            "PARCOURS_SECRET_KEY": secrets.token_urlsafe(40),
+            "PARCOURS_ALLOWED_HOSTS": HOST,
+            "PARCOURS_SECURE_COOKIES": "0",
+            "PARCOURS_BENCH_FLOOR": "1",
+            "PARCOURS_LOG_LEVEL": "WARNING",
+            "PARCOURS_TASKS_BACKEND": "db",
+        }
+    )
+    return env
+
+
 # -- build ------------------------------------------------------------------------------------------
 
 
@@ -124,12 +171,15 @@ def free_port(preferred: int) -> int:
     raise SystemExit("aucun port libre")
 
 
-def start_server(env: dict, port: int) -> subprocess.Popen:
-    run_parcours(["collectstatic", "--noinput", "-v", "0"], env)
+def start_server(
+    env: dict, port: int, wsgi: str = "parcours.wsgi", log_name: str = "gunicorn.log", collect: bool = True
+) -> subprocess.Popen:
+    if collect:
+        run_parcours(["collectstatic", "--noinput", "-v", "0"], env)
     RESULTS.mkdir(exist_ok=True)
-    errors = open(RESULTS / "gunicorn.log", "w", encoding="utf-8")  # noqa: SIM115 - closed with the server
+    errors = open(RESULTS / log_name, "w", encoding="utf-8")  # noqa: SIM115 - closed with the server
     server = subprocess.Popen(
-        [str(GUNICORN), "parcours.wsgi", "-w", "2", "-b", f"{HOST}:{port}", "--pythonpath", str(ROOT)],
+        [str(GUNICORN), wsgi, "-w", "2", "-b", f"{HOST}:{port}", "--pythonpath", str(ROOT)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,
@@ -137,7 +187,7 @@ def start_server(env: dict, port: int) -> subprocess.Popen:
     )
     for _ in range(100):  # at most 20 s
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn s'est arrêté : voir {RESULTS / 'gunicorn.log'}")
+            raise SystemExit(f"gunicorn s'est arrêté : voir {RESULTS / log_name}")
         try:
             with socket.create_connection((HOST, port), timeout=0.2):
                 time.sleep(1)  # let both workers boot
@@ -339,12 +389,7 @@ def print_table(results: dict) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--server",
-        default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"),
-        help="PostgreSQL server URL, without database (default: %(default)s)",
-    )
-    parser.add_argument("--database", default="parcours_bench")
+    add_database_arguments(parser)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--port", type=int, default=8765)
@@ -352,31 +397,9 @@ def main() -> None:
     args = parser.parse_args()
     if not 1 <= args.requests <= MAX_REQUESTS:
         parser.error(f"--requests : entre 1 et {MAX_REQUESTS}")
-    if urllib.parse.urlparse(args.server).hostname not in {"127.0.0.1", "localhost"}:
-        parser.error("le serveur PostgreSQL doit être local")
-    database_url = f"{args.server}/{args.database}"
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PARCOURS_", "DJANGO_"))}
-    env.update(
-        {
-            "DATABASE_URL": database_url,
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "PYTHONPATH": str(ROOT),
-            "PARCOURS_SECRET_KEY": secrets.token_urlsafe(40),
-            "PARCOURS_ALLOWED_HOSTS": HOST,
-            "PARCOURS_SECURE_COOKIES": "0",
-            "PARCOURS_BENCH_FLOOR": "1",
-            "PARCOURS_LOG_LEVEL": "WARNING",
-            "PARCOURS_TASKS_BACKEND": "db",
-        }
-    )
-    report: dict = {
-        "date": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
-    }
+    database_url = local_database_url(parser, args)
+    env = server_env(database_url)
+    report = report_header()
     if not args.skip_build:
         report["build"] = build(args.server, args.database, env, args.seed)
         log(
