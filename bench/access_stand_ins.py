@@ -61,6 +61,11 @@ def _stand_ins() -> dict:
     def read_person_categories(actor, person, categories):
         return dict.fromkeys(categories, allowed)
 
+    def open_person_page(actor, person_uuid, categories, *, details=None):
+        from django.shortcuts import get_object_or_404
+
+        return get_object_or_404(Person, uuid=person_uuid), allowed, dict.fromkeys(categories, allowed)
+
     return {
         policy.decide: decide,
         policy.bases_for: bases_for,
@@ -70,6 +75,7 @@ def _stand_ins() -> dict:
         journal.record: record,
         journal.record_many: record_many,
         api.read_person_categories: read_person_categories,
+        api.open_person_page: open_person_page,
     }
 
 

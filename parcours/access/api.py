@@ -28,6 +28,7 @@ __all__ = [
     "log_listing",
     "visible_persons",
     "read_person_categories",
+    "open_person_page",
 ]
 
 visible_persons = policy.visible_persons
@@ -133,33 +134,70 @@ def log_listing(actor: Actor, persons, *, action: str = Action.LIST, details: di
     )
 
 
-def read_person_categories(actor: Actor, person: Person, categories) -> dict[str, policy.Decision]:
-    """Decide the read of several categories of a record already opened, with one policy evaluation,
-    and log one entry per category actually read (a single INSERT). Categories the user may not
-    read are left out of the page, so nothing is read and nothing is logged for them."""
-    user = actor.user
+def _decide_categories(user, person: Person, categories) -> dict[str, policy.Decision]:
     bases = policy.bases_for(user, person) if getattr(user, "is_active", False) else []
     consented = policy.consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
     decisions = {}
     for category in categories:
         basis = next((b for b in bases if policy.allows(b, category, Action.READ, consented)), None)
         decisions[category] = policy.Decision(basis is not None, basis or Basis.NONE)
+    return decisions
+
+
+def _read_entry(actor: Actor, person: Person, category: str, decision, details=None) -> AccessLogEntry:
+    return AccessLogEntry(
+        actor=actor.user,
+        person=person,
+        action=Action.READ,
+        category=category,
+        allowed=decision.allowed,
+        basis=decision.basis,
+        object_type="Person",
+        object_uuid=person.uuid,
+        ip_address=actor.ip_address,
+        channel=actor.channel,
+        details=details or {},
+    )
+
+
+def read_person_categories(actor: Actor, person: Person, categories) -> dict[str, policy.Decision]:
+    """Decide the read of several categories of a record already opened, with one policy evaluation,
+    and log one entry per category actually read (a single INSERT). Categories the user may not
+    read are left out of the page, so nothing is read and nothing is logged for them."""
+    decisions = _decide_categories(actor.user, person, categories)
     AccessLogEntry.objects.bulk_create(
         [
-            AccessLogEntry(
-                actor=user,
-                person=person,
-                action=Action.READ,
-                category=category,
-                allowed=True,
-                basis=decision.basis,
-                object_type="Person",
-                object_uuid=person.uuid,
-                ip_address=actor.ip_address,
-                channel=actor.channel,
-            )
+            _read_entry(actor, person, category, decision)
             for category, decision in decisions.items()
             if decision
         ]
     )
     return decisions
+
+
+def open_person_page(
+    actor: Actor, person_uuid, categories, *, details: dict | None = None
+) -> tuple[Person, policy.Decision, dict[str, policy.Decision]]:
+    """`get_person_or_404` and `read_person_categories` at once, for a page that shows the identity
+    and several categories: one policy evaluation and one INSERT into the log (one transaction on
+    the chain instead of two)."""
+    person = Person.objects.filter(uuid=person_uuid).first()
+    if person is None:
+        raise Http404("Dossier introuvable.")
+    user = actor.user
+    allowed = getattr(user, "is_authenticated", False) and user.is_active
+    decisions = _decide_categories(user, person, [Category.IDENTITY, *categories]) if allowed else {}
+    identity = decisions.pop(Category.IDENTITY, policy.Decision(False, Basis.NONE))
+    if not identity:
+        record(actor, person=person, action=Action.READ, category=Category.IDENTITY, allowed=False,
+               basis=Basis.NONE, obj=person, details=details)  # fmt: skip
+        raise Http404("Dossier introuvable.")
+    AccessLogEntry.objects.bulk_create(
+        [_read_entry(actor, person, Category.IDENTITY, identity, details)]
+        + [
+            _read_entry(actor, person, category, decision)
+            for category, decision in decisions.items()
+            if decision
+        ]
+    )
+    return person, identity, decisions

@@ -97,6 +97,7 @@ def scope_of(user) -> Scope:
     cached = getattr(user, "_parcours_scope", None)
     if cached is not None:
         return cached
+    user._parcours_bases = {}  # decisions per person, kept as long as the scope
     team, directed, gestionnaires = set(), set(), set()
     rows = (
         Membership.objects.active()
@@ -115,23 +116,7 @@ def scope_of(user) -> Scope:
         if gestionnaires
         else set()
     )
-    break_glass = (
-        frozenset(BreakGlass.objects.active().filter(user=user).values_list("person_id", flat=True))
-        if team or directed
-        else frozenset()
-    )
-    # Read once per request: a list or a search then tests membership instead of a subquery per row.
-    consented = (
-        frozenset(
-            Consent.objects.active()
-            .covering(Category.IDENTITY)
-            .filter(establishment_id__in=team | directed)
-            .exclude(Exists(Restriction.objects.active().filter(person_id=OuterRef("person_id"))))
-            .values_list("person_id", flat=True)
-        )
-        if team or directed
-        else frozenset()
-    )
+    break_glass, consented = _opened_persons(user, team | directed)
     scope = Scope(
         frozenset(team),
         frozenset(directed),
@@ -142,6 +127,35 @@ def scope_of(user) -> Scope:
     )
     user._parcours_scope = scope
     return scope
+
+
+def _opened_persons(user, establishments: set[int]) -> tuple[frozenset[int], frozenset[int]]:
+    """The persons a team member or director reads beyond their establishments' own, in one query
+    per request (lists then test membership instead of a subquery per row): those of the emergency
+    accesses they opened and still running, and those whose identity an active consent opens to
+    one of their establishments (unless processing is restricted)."""
+    if not establishments:
+        return frozenset(), frozenset()
+    emergencies = (
+        BreakGlass.objects.active()
+        .filter(user=user)
+        .annotate(kind=Value("b"))
+        .values_list("person_id", "kind")
+    )
+    consents = (
+        Consent.objects.active()
+        .covering(Category.IDENTITY)
+        .filter(establishment_id__in=establishments)
+        .exclude(Exists(Restriction.objects.active().filter(person_id=OuterRef("person_id"))))
+        .annotate(kind=Value("c"))
+        .values_list("person_id", "kind")
+        .order_by()
+    )
+    rows = list(emergencies.order_by().union(consents, all=True))
+    return (
+        frozenset(person for person, kind in rows if kind == "b"),
+        frozenset(person for person, kind in rows if kind == "c"),
+    )
 
 
 def grace_start():
@@ -246,18 +260,39 @@ def visible_persons(user) -> QuerySet[Person]:
 
 
 def bases_for(user, person: Person) -> list[str]:
-    """The bases on which the user may access this person's record (empty when none)."""
-    conditions = _basis_conditions(scope_of(user))
-    if not conditions:
+    """The bases on which the user may access this person's record (empty when none), most specific
+    first. The same rules as `_basis_conditions`, applied in Python to the person's admissions (one
+    small query, once per person and request): opening one record must stay cheap. A test holds the
+    two forms to the same answers (tests/access/test_policy_forms.py)."""
+    scope = scope_of(user)
+    if scope.is_empty:
         return []
-    annotations = {
-        f"basis_{index}": Case(When(condition, then=Value(basis)), default=Value(""))
-        for index, (basis, condition) in enumerate(conditions)
-    }
-    row = Person.objects.filter(pk=person.pk).annotate(**annotations).values(*annotations).first()
-    if row is None:
-        return []
-    return [row[key] for key in annotations if row[key]]
+    cache = user.__dict__.setdefault("_parcours_bases", {})
+    if person.pk is not None and person.pk in cache:
+        return cache[person.pk]
+    admissions = list(
+        Admission.objects.filter(person_id=person.pk).values_list("establishment_id", "end_date")
+    )
+    start = grace_start()
+    opened_here = not admissions and person.opened_by_id
+    bases = []
+    if any(place in scope.team and (end is None or end >= start) for place, end in admissions):
+        bases.append(Basis.TEAM)
+    if opened_here and person.opened_by_id in scope.team:
+        bases.append(Basis.REGISTRATION)
+    if any(place in scope.directed for place, _ in admissions) or (
+        opened_here and person.opened_by_id in scope.directed
+    ):
+        bases.append(Basis.ESTABLISHMENT_DIRECTION)
+    if any(place in scope.gestionnaire_establishments for place, _ in admissions):
+        bases.append(Basis.GESTIONNAIRE_DIRECTION)
+    if person.pk in scope.consented:
+        bases.append(Basis.CONSENT)
+    if person.pk in scope.break_glass:
+        bases.append(Basis.BREAK_GLASS)
+    if person.pk is not None:
+        cache[person.pk] = bases
+    return bases
 
 
 def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -> dict[int, str]:

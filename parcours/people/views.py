@@ -22,7 +22,7 @@ from parcours.access.api import (
     Category,
     get_person_or_404,
     log_listing,
-    read_person_categories,
+    open_person_page,
     require,
     visible_persons,
 )
@@ -218,8 +218,7 @@ def format_nir(nir: str) -> str:
 @require_http_methods(["GET"])
 def person_detail(request, uuid):
     actor = Actor.from_request(request)
-    person, identity = get_person_or_404(actor, uuid)
-    decisions = read_person_categories(actor, person, PAGE_CATEGORIES)
+    person, identity, decisions = open_person_page(actor, uuid, PAGE_CATEGORIES)
     readable = {category for category, decision in decisions.items() if decision}
     hidden = [Category(category).label for category, decision in decisions.items() if not decision]
     sharing = sharing_of(person, request.user)
