@@ -8,6 +8,7 @@ DEMO_DB := var/demo.sqlite3
 # The demo (synthetic data only) runs over plain HTTP and without the second factor, which the pages
 # announce with a banner: docs/security.md. Everything else keeps the production defaults.
 DEMO_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) PARCOURS_SECRET_KEY_FILE=$(CURDIR)/var/secret_key \
+	PARCOURS_DATA_KEYS_FILE=$(CURDIR)/var/data_keys \
 	PARCOURS_ALLOWED_HOSTS=127.0.0.1,localhost PARCOURS_SECURE_COOKIES=0 PARCOURS_HSTS_SECONDS=0 \
 	PARCOURS_REQUIRE_2FA=0
 
@@ -28,15 +29,21 @@ var/secret_key:
 	@$(PYTHON) -c "import secrets; print(secrets.token_urlsafe(50))" > var/secret_key
 	@chmod 600 var/secret_key
 
+# The key that encrypts the free text and documents (docs/security.md); made once, never replaced.
+var/data_keys: | $(STAMP)
+	@mkdir -p var
+	@(umask 077 && $(BIN)/python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())" \
+		> var/data_keys)
+
 ## Install, load the demo data on SQLite, print one login per role, serve http://127.0.0.1:8000
-demo: $(STAMP) var/secret_key
+demo: $(STAMP) var/secret_key var/data_keys
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(DEMO_ENV) $(BIN)/parcours migrate --noinput -v 0
 	$(DEMO_ENV) $(BIN)/parcours collectstatic --noinput -v 0
 	$(DEMO_ENV) $(BIN)/parcours demo-data --scale small --seed 1
 	@$(MAKE) --no-print-directory serve-demo
 
-serve-demo: $(STAMP) var/secret_key
+serve-demo: $(STAMP) var/secret_key var/data_keys
 	@echo "Parcours répond sur http://127.0.0.1:8000 (Ctrl+C pour arrêter)."
 	@$(DEMO_ENV) $(BIN)/parcours db_worker --queue-name default >var/worker.log 2>&1 & \
 		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \

@@ -169,6 +169,8 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("PARCOURS_MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # The records' documents, encrypted at rest with the data keys below.
+    "documents": {"BACKEND": "parcours.core.storage.EncryptedFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
@@ -176,6 +178,11 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG
+# Encryption at rest of free text and documents (docs/security.md): the data keys, one per line, the
+# encrypting one first. Outside the database and outside the backups; production does not start
+# without it, development creates it on first use.
+PARCOURS_DATA_KEYS_FILE = Path(os.environ.get("PARCOURS_DATA_KEYS_FILE", VAR_DIR / "data_keys"))
+PARCOURS_DATA_KEYS_CREATE = DEBUG
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 

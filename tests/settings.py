@@ -18,3 +18,6 @@ MEDIA_ROOT = VAR_DIR / os.environ.get("PARCOURS_TEST_MEDIA", "test-media")  # no
 # WhiteNoise warns (an error under pytest's filterwarnings) when STATIC_ROOT does not exist yet.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 TEMPLATES[0]["OPTIONS"]["string_if_invalid"] = "INVALID_TEMPLATE_VARIABLE(%s)"  # noqa: F405
+# The data keys of the tests, beside (not inside) their media folder, created on first use.
+PARCOURS_DATA_KEYS_FILE = VAR_DIR / f"{MEDIA_ROOT.name}.data_keys"  # noqa: F405
+PARCOURS_DATA_KEYS_CREATE = True

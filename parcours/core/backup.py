@@ -10,6 +10,12 @@ An archive is a gzip-compressed tar file holding:
 A restore goes into an EMPTY database (a new SQLite file or a new PostgreSQL database), then checks
 that every table holds the row count of the manifest and that every document is back with the same
 hash. Archives contain personal data: keep them encrypted and access-controlled (see docs/backup.md).
+
+The free text and the documents are stored encrypted (parcours.core.crypto) and go into the archive
+as they are. The key file is never in the archive: it is kept apart, like the secret key. The
+manifest names the keys by their fingerprint only; a restore checks that the key file at hand has
+the key the instance was encrypting with, and that every encrypted value and document of the
+restored database decrypts with it.
 """
 
 import hashlib
@@ -29,6 +35,10 @@ import dj_database_url
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+
+from parcours.core import crypto
+from parcours.core.fields import encrypted_fields
+from parcours.core.storage import encrypted_file_fields
 
 FORMAT = 1
 SQLITE_MEMBER = "database.sqlite3"
@@ -164,6 +174,11 @@ def create_backup(output: Path) -> dict:
     connection.ensure_connection()
     vendor = connection.vendor
     media_root = Path(settings.MEDIA_ROOT)
+    if crypto.key_file().resolve().is_relative_to(media_root.resolve()):
+        raise BackupError(
+            "Le fichier des clés de chiffrement est dans le dossier des documents : il ne doit pas entrer "
+            "dans la sauvegarde. Déplacez-le (PARCOURS_DATA_KEYS_FILE)."
+        )
     with tempfile.TemporaryDirectory(prefix="parcours-backup-") as workdir:
         work = Path(workdir)
         if vendor == "sqlite":
@@ -181,6 +196,7 @@ def create_backup(output: Path) -> dict:
             "migrations": migrations,
             "tables": counts,
             "media": media_files(media_root),
+            "data_keys": [crypto.fingerprint(key) for key in crypto.load_keys()],
         }
         output.parent.mkdir(parents=True, exist_ok=True)
         partial = output.with_name(output.name + ".partiel")
@@ -246,6 +262,7 @@ def restore_backup(source: Path, target: Target, media_root: Path) -> dict:
         raise BackupError(f"Sauvegarde introuvable : {source}.")
     with tarfile.open(source, "r:gz") as archive:
         manifest = read_manifest(archive)
+        check_key_file(manifest)
         if manifest["vendor"] != target.vendor:
             raise BackupError(
                 f"Cette sauvegarde vient d'une base {manifest['vendor']} ; la cible est {target.vendor}."
@@ -291,11 +308,46 @@ def restore_backup(source: Path, target: Target, media_root: Path) -> dict:
     return manifest
 
 
+def check_key_file(manifest: dict) -> None:
+    """Before anything is written: the key file at hand must hold the key that was encrypting."""
+    fingerprints = manifest.get("data_keys")
+    if not fingerprints:  # an archive made before encryption at rest
+        return
+    present = {crypto.fingerprint(key) for key in crypto.load_keys()}
+    if fingerprints[0] not in present:
+        raise BackupError(
+            f"Le fichier de clés {crypto.key_file()} n'a pas la clé de chiffrement de cette sauvegarde "
+            f"({fingerprints[0]}) : indiquez par PARCOURS_DATA_KEYS_FILE le fichier de clés de l'instance "
+            "sauvegardée (ou sa copie faite avant une rotation)."
+        )
+
+
+def _undecryptable(cursor, media_root: Path) -> tuple[int, int]:
+    """Encrypted values and documents of the restored database that the key file cannot decrypt."""
+    values = 0
+    for model, field in encrypted_fields():
+        cursor.execute(
+            f'SELECT "{field.column}" FROM "{model._meta.db_table}"'  # noqa: S608 - names from the models
+        )
+        while rows := cursor.fetchmany(1000):
+            values += sum(1 for (token,) in rows if token and not crypto.is_encrypted_text(token))
+    documents = 0
+    for model, field in encrypted_file_fields():
+        cursor.execute(f'SELECT "{field.column}" FROM "{model._meta.db_table}"')  # noqa: S608 - idem
+        for (name,) in cursor.fetchall():
+            path = media_root / name
+            if name and path.is_file() and not crypto.is_encrypted_bytes(path.read_bytes()):
+                documents += 1
+    return values, documents
+
+
 def check_restore(manifest: dict, target: Target, media_root: Path) -> None:
+    encrypted = bool(manifest.get("data_keys"))
     if target.vendor == "sqlite":
         conn = sqlite3.connect(target.path)
         try:
             counts = table_counts(conn.cursor(), list(manifest["tables"]))
+            unreadable = _undecryptable(conn.cursor(), media_root) if encrypted else (0, 0)
         finally:
             conn.close()
     else:
@@ -303,6 +355,7 @@ def check_restore(manifest: dict, target: Target, media_root: Path) -> None:
 
         with psycopg.connect(_psycopg_url(target.url)) as conn, conn.cursor() as cursor:
             counts = table_counts(cursor, list(manifest["tables"]))
+            unreadable = _undecryptable(cursor, media_root) if encrypted else (0, 0)
     wrong = {
         table: (expected, counts.get(table))
         for table, expected in manifest["tables"].items()
@@ -317,3 +370,8 @@ def check_restore(manifest: dict, target: Target, media_root: Path) -> None:
     missing = [name for name, digest in manifest["media"].items() if restored.get(name) != digest]
     if missing:
         raise BackupError(f"Documents manquants ou altérés après restauration : {len(missing)}.")
+    if any(unreadable):
+        raise BackupError(
+            f"Données restaurées illisibles avec le fichier de clés {crypto.key_file()} : {unreadable[0]} "
+            f"textes et {unreadable[1]} documents. Indiquez le fichier de clés de l'instance sauvegardée."
+        )

@@ -1,6 +1,8 @@
 """The record: admissions, needs assessments, projets personnalisés, service log, notes, documents.
 
 Personal data: read only through `parcours.access`; write only through `parcours.records.services`.
+Free text and documents are encrypted at rest (EncryptedTextField, the documents' storage): those
+columns can be neither searched nor sorted (docs/security.md).
 """
 
 import uuid
@@ -11,6 +13,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from parcours.core.fields import EncryptedTextField
+from parcours.core.storage import document_storage
 from parcours.nomenclature.models import Concept
 from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Establishment, Unit
@@ -62,7 +66,7 @@ class Admission(models.Model):
     start_date = models.DateField("date d'admission")
     end_date = models.DateField("date de sortie", null=True, blank=True)
     exit_reason = models.CharField("motif de sortie", max_length=4, choices=ExitReason.choices, blank=True)
-    comment = models.TextField("commentaire", blank=True)
+    comment = EncryptedTextField("commentaire", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = AdmissionQuerySet.as_manager()
@@ -136,7 +140,7 @@ class NeedsAssessment(models.Model):
     assessed_by = models.ForeignKey(
         Professional, on_delete=models.PROTECT, related_name="+", verbose_name="évaluée par"
     )
-    comment = models.TextField("synthèse", blank=True)
+    comment = EncryptedTextField("synthèse", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -165,7 +169,7 @@ class Need(models.Model):
         limit_choices_to={"system__slug": BESOINS},
     )
     intensity = models.PositiveSmallIntegerField("intensité", choices=NeedIntensity.choices)
-    comment = models.TextField("commentaire", blank=True)
+    comment = EncryptedTextField("commentaire", blank=True)
 
     class Meta:
         verbose_name = "besoin"
@@ -195,7 +199,7 @@ class ProjetPersonnalise(models.Model):
         "statut", max_length=20, choices=ProjetStatus.choices, default=ProjetStatus.DRAFT
     )
     review_date = models.DateField("date de révision prévue")
-    person_words = models.TextField(
+    person_words = EncryptedTextField(
         "paroles de la personne", blank=True, help_text="Ses attentes et ses souhaits, dans ses propres mots."
     )
     author = models.ForeignKey(
@@ -223,8 +227,8 @@ class ProjetPersonnalise(models.Model):
 
 class Goal(models.Model):
     projet = models.ForeignKey(ProjetPersonnalise, on_delete=models.CASCADE, related_name="goals")
-    title = models.CharField("objectif", max_length=200)
-    description = models.TextField("description", blank=True)
+    title = EncryptedTextField("objectif", max_length=200)
+    description = EncryptedTextField("description", blank=True)
     needs = models.ManyToManyField(
         Concept,
         blank=True,
@@ -261,7 +265,7 @@ class PlannedService(models.Model):
     )
     frequency_count = models.PositiveSmallIntegerField("fréquence", validators=[MinValueValidator(1)])
     frequency_period = models.CharField("période", max_length=8, choices=FrequencyPeriod.choices)
-    comment = models.CharField("précisions", max_length=300, blank=True)
+    comment = EncryptedTextField("précisions", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "prestation prévue"
@@ -345,7 +349,7 @@ class Note(models.Model):
         Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
     )
     category = models.CharField("catégorie", max_length=20, choices=NoteCategory.choices)
-    text = models.TextField("texte")
+    text = EncryptedTextField("texte")
     author = models.ForeignKey(
         Professional, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
     )
@@ -375,8 +379,9 @@ class Document(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="documents")
     note = models.ForeignKey(Note, on_delete=models.PROTECT, null=True, blank=True, related_name="documents")
-    title = models.CharField("titre", max_length=200)
-    file = models.FileField("fichier", upload_to=document_path)
+    title = EncryptedTextField("titre", max_length=200)
+    # Stored encrypted (parcours.core.storage); read back decrypted.
+    file = models.FileField("fichier", upload_to=document_path, storage=document_storage)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(Professional, on_delete=models.PROTECT, related_name="+")

@@ -12,6 +12,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from parcours.access.journal import Actor
+from parcours.core import crypto
 from parcours.core.backup import BackupError, Target, restore_backup
 from parcours.people.models import Person
 from parcours.records.models import Document, Note
@@ -99,8 +100,47 @@ def test_backup_then_restore_into_an_empty_database_finds_every_record(instance,
     )
     assert restored_persons == expected_persons
     assert len(rows(empty_target, "SELECT id FROM records_note")) == Note.objects.count() > 0
-    assert (media / instance.file.name).read_bytes() == PDF
     assert Document.objects.count() == len(rows(empty_target, "SELECT id FROM records_document")) == 1
+
+    # Encrypted at rest in the archive too, and readable with the same key file: every note's text,
+    # the document's title and content.
+    expected_notes = sorted((str(n.uuid).replace("-", ""), n.text) for n in Note.objects.all())
+    restored_notes = sorted(
+        (u.replace("-", ""), crypto.decrypt_text(token))
+        for u, token in rows(empty_target, "SELECT uuid, text FROM records_note")
+    )
+    assert restored_notes == expected_notes
+    [(title,)] = rows(empty_target, "SELECT title FROM records_document")
+    assert crypto.decrypt_text(title) == "Compte rendu"
+    stored = (media / instance.file.name).read_bytes()
+    assert b"PDF" not in stored
+    assert crypto.decrypt_bytes(stored) == PDF
+
+
+def test_the_key_file_stays_out_of_the_archive(instance, tmp_path):
+    archive = tmp_path / "sauvegarde.tar.gz"
+    call_command("backup", "--output", str(archive), stdout=io.StringIO())
+    keys = [key.decode() for key in crypto.load_keys()]
+    with tarfile.open(archive, "r:gz") as tar:
+        names = tar.getnames()
+        contents = b"".join(tar.extractfile(m).read() for m in tar.getmembers() if m.isfile())
+    assert not any("data_keys" in name for name in names)
+    assert not any(key.encode() in contents for key in keys)
+    assert b"%PDF" not in contents and b"Compte rendu" not in contents
+    note = Note.objects.first()
+    assert note.text.encode() not in contents
+
+
+def test_restore_refuses_a_key_file_without_the_backup_key(instance, empty_target, tmp_path, settings):
+    archive = tmp_path / "sauvegarde.tar.gz"
+    call_command("backup", "--output", str(archive), stdout=io.StringIO())
+    settings.PARCOURS_DATA_KEYS_FILE = tmp_path / "autres_cles"
+    crypto.write_key_file(settings.PARCOURS_DATA_KEYS_FILE, [crypto.new_key()])
+    with pytest.raises(CommandError, match="n'a pas la clé de chiffrement de cette sauvegarde"):
+        call_command(
+            "restore", str(archive), "--database-url", empty_target.url, "--media-root", str(tmp_path / "m")
+        )
+    assert not (tmp_path / "m").exists()
 
 
 def test_restore_refuses_a_database_that_is_not_empty(instance, tmp_path):
