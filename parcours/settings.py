@@ -199,6 +199,9 @@ if TASKS_BACKEND not in _TASK_BACKENDS:
     raise ImproperlyConfigured(f"PARCOURS_TASKS_BACKEND doit valoir l'un de {sorted(_TASK_BACKENDS)}.")
 TASKS = {"default": _TASK_BACKENDS[TASKS_BACKEND]}
 RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
+# django-rq's admin dashboard answers 500 on a job or worker that no longer exists, and its
+# statistics API has its own authentication: off. Watch the queues with `parcours rqstats`.
+RQ_SHOW_ADMIN_LINK = False
 
 # Sessions and cookies: secure by default, relaxed only for local development over HTTP.
 SECURE_COOKIES = env_bool("PARCOURS_SECURE_COOKIES", default=not DEBUG)

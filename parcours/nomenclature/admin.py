@@ -1,6 +1,7 @@
 """Code systems come from the data files (`parcours load_nomenclatures`): read-only here."""
 
 from django.contrib import admin
+from django.db import models
 
 from parcours.nomenclature.models import CodeSystem, Concept
 
@@ -18,6 +19,8 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(CodeSystem)
 class CodeSystemAdmin(ReadOnlyAdmin):
+    # Django 6 makes https the default scheme of URL fields; say it now (no deprecation warning).
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "slug", "version", "oid"]
     search_fields = ["name", "slug"]
 
