@@ -30,7 +30,7 @@ from parcours.records.models import Admission
 from parcours.retention import disposal
 from parcours.retention.enums import Phase, RetentionCategory, RunStatus
 from parcours.retention.models import PersonRetention, RetentionRule, RetentionRuleChange, RetentionRun
-from parcours.retention.rules import current_rules, months_before
+from parcours.retention.rules import current_rules, default_rule, months_before
 
 REPORT_MAX_AGE = datetime.timedelta(days=7)
 # The access-log basis of what a retention run writes (to be named in access.enums.Basis).
@@ -72,6 +72,8 @@ def update_rule(
     rule.justification = justification.strip()
     rule.changed_by = actor.user
     rule.changed_at = timezone.now()
+    if rule.fingerprint() != default_rule(category).fingerprint():
+        rule.source = ""  # the default's source no longer describes the rule
     rule.full_clean()
     rule.save()
     RetentionRuleChange.objects.create(

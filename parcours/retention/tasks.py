@@ -1,6 +1,7 @@
 """Background tasks of the retention runs (database or RQ worker): they only call the services."""
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django_tasks import task
 
 from parcours.access.journal import Actor
@@ -26,7 +27,15 @@ def make_dry_run_report(run_uuid: str | None = None) -> dict:
 def apply_report(run_uuid: str, user_pk: int) -> dict:
     """Apply a report the DPO approved (`services.approve_run`)."""
     user = get_user_model().objects.get(pk=user_pk)
-    return services.apply_retention(run_uuid, actor=Actor.system(user, channel="task"))
+    try:
+        return services.apply_retention(run_uuid, actor=Actor.system(user, channel="task"))
+    except Exception as exc:
+        # A report refused when the task starts (gone stale in the queue) must not look in progress.
+        error = " ".join(exc.messages) if isinstance(exc, ValidationError) else type(exc).__name__
+        RetentionRun.objects.filter(uuid=run_uuid, status=RunStatus.APPLYING, applied_at__isnull=True).update(
+            status=RunStatus.FAILED, error=error[:300]
+        )
+        raise
 
 
 def start_dry_run(actor: Actor) -> RetentionRun:

@@ -143,3 +143,10 @@ def test_registre_shows_configured_durations_and_what_is_to_configure(world, dpo
 
 def test_registre_is_hidden_from_teams(world, login):
     assert login(world.pro_a.user).get(reverse("retention:registre")).status_code == 404
+
+
+def test_the_default_source_goes_when_the_dpo_changes_the_duration(dpo, dpo_actor):
+    rule = configure(dpo_actor, RetentionCategory.ACCESS_LOG, 12, 0, FinalAction.ERASURE)
+    assert "CNIL" in rule.source
+    rule = configure(dpo_actor, RetentionCategory.ACCESS_LOG, 36, 0, FinalAction.ERASURE)
+    assert rule.source == ""

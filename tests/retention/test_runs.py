@@ -261,3 +261,36 @@ def test_every_allowed_final_action_has_a_handler():
         for action in actions
     }
     assert person_actions == set(HANDLERS)
+
+
+def test_a_report_gone_stale_in_the_queue_is_marked_failed(persons, dpo_actor):
+    from parcours.retention.tasks import apply_report
+
+    configure(dpo_actor, RetentionCategory.NOTES, 12, 0, FinalAction.ERASURE)
+    report = services.plan_retention(TODAY)
+    services.approve_run(report.uuid, actor=dpo_actor)
+    RetentionRun.objects.filter(uuid=report.uuid).update(
+        created_at=timezone.now() - datetime.timedelta(days=8)
+    )
+
+    result = apply_report.enqueue(report.uuid, dpo_actor.user.pk)
+
+    assert result.status == "FAILED"
+    run = RetentionRun.objects.get(uuid=report.uuid)
+    assert run.status == RunStatus.FAILED and "plus de 7 jours" in run.error
+    assert Note.objects.filter(person=persons["old"]).exists()
+
+
+def test_the_access_policy_can_ask_what_left_the_active_base(persons, dpo_actor):
+    from parcours.retention import api
+
+    configure(dpo_actor, RetentionCategory.IDENTITY, 12, 120, FinalAction.ANONYMISATION)
+    configure(dpo_actor, RetentionCategory.NOTES, 12, 0, FinalAction.ERASURE)
+    services.apply_retention(services.plan_retention(TODAY).uuid, actor=dpo_actor)
+
+    old = persons["old"]
+    assert api.archived_categories(old) == {RetentionCategory.IDENTITY}
+    assert api.disposed_categories(old) == {RetentionCategory.NOTES}
+    assert api.archived_categories(persons["current"]) == frozenset()
+    out = Person.objects.filter(api.out_of_active_base(RetentionCategory.IDENTITY))
+    assert set(out) == {old, persons["recent"]}
