@@ -137,9 +137,10 @@ def log_listing(actor: Actor, persons, *, action: str = Action.LIST, details: di
 def _decide_categories(user, person: Person, categories) -> dict[str, policy.Decision]:
     bases = policy.bases_for(user, person) if getattr(user, "is_active", False) else []
     consented = policy.consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
+    archived = policy.archived_for(user, person) if bases else frozenset()
     decisions = {}
     for category in categories:
-        basis = next((b for b in bases if policy.allows(b, category, Action.READ, consented)), None)
+        basis = next((b for b in bases if policy.allows(b, category, Action.READ, consented, archived)), None)
         decisions[category] = policy.Decision(basis is not None, basis or Basis.NONE)
     return decisions
 

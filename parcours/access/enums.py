@@ -35,6 +35,7 @@ class Basis(models.TextChoices):
     GESTIONNAIRE_DIRECTION = "gestionnaire_direction", "Direction de l'organisme gestionnaire"
     CONSENT = "consent", "Consentement de la personne"
     BREAK_GLASS = "break_glass", "Accès d'urgence (bris de glace)"
+    RETENTION = "retention", "Application des durées de conservation (DPO)"
     VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"
     NONE = "none", "Aucun droit"
 

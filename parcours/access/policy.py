@@ -16,6 +16,11 @@ Rules (business words):
   until the access expires (PARCOURS_BREAK_GLASS_HOURS).
 - While processing of a record is restricted (RGPD art. 18), nobody writes in it and consents
   open it to nobody; those who support the person still read it.
+- A category of the record in intermediate archive (retention, docs/retention.md) is closed to the
+  gestionnaire's direction and to consents, and the establishment's direction only reads it; a
+  record whose identity is archived leaves their lists. The team and break-glass are unaffected:
+  a person is archived long after their support ended, and one supported again is in the active
+  base again.
 - Nobody else sees anything; superusers administer reference data, not records.
 - A user's own access log (what they opened) is read by that user, by the direction of the
   establishments where they work, and by the data protection officer (permission access.view_audit).
@@ -37,10 +42,13 @@ from parcours.access.models import BreakGlass, Consent, Restriction
 from parcours.organisations.models import Establishment
 from parcours.people.models import Person
 from parcours.records.models import Admission
+from parcours.retention.api import archived_categories, out_of_active_base
 from parcours.staff.enums import Role
 from parcours.staff.models import Membership
 
 GESTIONNAIRE_HIDDEN = {Category.NOTES, Category.DOCUMENTS, Category.HEALTH}
+# Bases that no longer reach a category in intermediate archive.
+ARCHIVE_CLOSED = {Basis.GESTIONNAIRE_DIRECTION, Basis.CONSENT}
 # Held by the data protection officer (the "DPO" group): the audit view of the access log.
 AUDIT_PERMISSION = "access.view_audit"
 
@@ -98,6 +106,7 @@ def scope_of(user) -> Scope:
     if cached is not None:
         return cached
     user._parcours_bases = {}  # decisions per person, kept as long as the scope
+    user._parcours_archived = {}
     team, directed, gestionnaires = set(), set(), set()
     rows = (
         Membership.objects.active()
@@ -147,6 +156,7 @@ def _opened_persons(user, establishments: set[int]) -> tuple[frozenset[int], fro
         .covering(Category.IDENTITY)
         .filter(establishment_id__in=establishments)
         .exclude(Exists(Restriction.objects.active().filter(person_id=OuterRef("person_id"))))
+        .exclude(out_of_active_base(Category.IDENTITY, person_ref="person_id"))
         .annotate(kind=Value("c"))
         .values_list("person_id", "kind")
         .order_by()
@@ -212,7 +222,8 @@ def _basis_conditions(scope: Scope) -> list[tuple[str, Q]]:
                             establishment_id__in=scope.gestionnaire_establishments, person_id=OuterRef("pk")
                         )
                     )
-                ),
+                )
+                & ~out_of_active_base(Category.IDENTITY),
             )
         )
     if scope.consented:
@@ -290,9 +301,23 @@ def bases_for(user, person: Person) -> list[str]:
         bases.append(Basis.CONSENT)
     if person.pk in scope.break_glass:
         bases.append(Basis.BREAK_GLASS)
+    if (
+        Basis.GESTIONNAIRE_DIRECTION in bases or Basis.CONSENT in bases
+    ) and Category.IDENTITY in archived_for(user, person):
+        bases = [basis for basis in bases if basis not in ARCHIVE_CLOSED]
     if person.pk is not None:
         cache[person.pk] = bases
     return bases
+
+
+def archived_for(user, person: Person) -> frozenset[str]:
+    """The categories of this record in intermediate archive, read once per person and request."""
+    if person.pk is None:
+        return frozenset()
+    cache = user.__dict__.setdefault("_parcours_archived", {})
+    if person.pk not in cache:
+        cache[person.pk] = archived_categories(person)
+    return cache[person.pk]
 
 
 def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -> dict[int, str]:
@@ -316,11 +341,21 @@ def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -
     return bases
 
 
-def allows(basis: str, category: str, action: str, consented: frozenset[str] = frozenset()) -> bool:
+def allows(
+    basis: str,
+    category: str,
+    action: str,
+    consented: frozenset[str] = frozenset(),
+    archived: frozenset[str] = frozenset(),
+) -> bool:
     """Does this basis allow this action on this category? For the consent basis, `consented` holds
     the categories consented to (`consented_categories`): a consent opens them for reading only.
     Exporting a record (the person's right of access) is for those who support the person.
-    (A restriction of processing is applied by `decide`, on top of this.)"""
+    `archived`: the record's categories in intermediate archive, read by the establishment's
+    direction only. (A restriction of processing is applied by `decide`, on top of this.)"""
+    if category in archived:
+        if basis in ARCHIVE_CLOSED or (basis == Basis.ESTABLISHMENT_DIRECTION and action in WRITE_ACTIONS):
+            return False
     if basis in {Basis.TEAM, Basis.REGISTRATION, Basis.ESTABLISHMENT_DIRECTION}:
         return True
     if action in WRITE_ACTIONS or action == Action.EXPORT:
@@ -342,8 +377,9 @@ def decide(user, person: Person, category: str, action: str = Action.READ) -> De
     if action in WRITE_ACTIONS and bases and is_restricted(person):
         return Decision(False, Basis.NONE)
     consented = consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
+    archived = archived_for(user, person) if bases else frozenset()
     for basis in bases:
-        if allows(basis, category, action, consented):
+        if allows(basis, category, action, consented, archived):
             return Decision(True, basis)
     return Decision(False, Basis.NONE)
 

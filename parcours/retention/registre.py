@@ -58,8 +58,13 @@ RECIPIENTS = {
         "L'équipe et la direction d'un autre établissement désigné par un consentement en cours de la "
         "personne ou de son représentant légal : lecture des seules parties consenties ; aucune écriture."
     ),
+    Basis.BREAK_GLASS: (
+        "Un professionnel d'une équipe ou une direction, en urgence, après avoir écrit un motif : lecture "
+        "de tout le dossier pendant {break_glass} heures, signalée à la direction et au délégué à la "
+        "protection des données ; aucune écriture."
+    ),
 }
-NOT_RECIPIENTS = {Basis.VISIBLE, Basis.NONE}
+NOT_RECIPIENTS = {Basis.VISIBLE, Basis.NONE, Basis.RETENTION}
 
 
 @dataclass
@@ -128,7 +133,9 @@ def recipients() -> list[tuple[str, str]]:
         rows.append(
             (
                 basis.label,
-                text.format(grace=grace) if text else f"Règles : voir docs/access.md ({TO_COMPLETE}).",
+                text.format(grace=grace, break_glass=settings.PARCOURS_BREAK_GLASS_HOURS)
+                if text
+                else f"Règles : voir docs/access.md ({TO_COMPLETE}).",
             )
         )
     return rows

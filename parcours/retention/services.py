@@ -23,6 +23,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from parcours.access.api import Action, Actor, atomic_service
+from parcours.access.enums import Basis
 from parcours.access.journal import record
 from parcours.access.policy import may_audit
 from parcours.people.models import Person
@@ -33,8 +34,8 @@ from parcours.retention.models import PersonRetention, RetentionRule, RetentionR
 from parcours.retention.rules import current_rules, default_rule, months_before
 
 REPORT_MAX_AGE = datetime.timedelta(days=7)
-# The access-log basis of what a retention run writes (to be named in access.enums.Basis).
-RETENTION_BASIS = "retention"
+# The access-log basis of what a retention run writes.
+RETENTION_BASIS = Basis.RETENTION
 PROGRESS_EVERY = 50
 ARCHIVE_BATCH = 500
 

@@ -86,3 +86,30 @@ def settings_grace() -> int:
     from django.conf import settings
 
     return settings.PARCOURS_ACCESS_GRACE_DAYS
+
+
+def test_an_archived_record_leaves_the_gestionnaire_and_consents_and_the_direction_only_reads_it(world, dpo):
+    from parcours.retention.models import PersonRetention, RetentionRun
+
+    run = RetentionRun.objects.create(requested_by=dpo)
+    today = timezone.localdate()
+    services.record_consent(
+        world.person_a, actor=world.actor(world.pro_a), establishment=world.c, categories=[Category.IDENTITY]
+    )
+    for category in (Category.IDENTITY, Category.NOTES):
+        PersonRetention.objects.create(
+            person=world.person_a,
+            category=category,
+            last_support_end=today,
+            archived_on=today,
+            archived_by=run,
+        )
+    director = fresh(world.director_a.user)
+    assert policy.decide(director, world.person_a, Category.NOTES)
+    assert not policy.decide(director, world.person_a, Category.NOTES, "create")
+    assert policy.decide(director, world.person_a, Category.PARCOURS, "create")  # not archived
+    assert policy.decide(fresh(world.pro_a.user), world.person_a, Category.NOTES)  # supported again
+    for professional in (world.gdir, world.pro_c):
+        user = fresh(professional.user)
+        assert not policy.decide(user, world.person_a, Category.IDENTITY), professional
+        assert not policy.visible_persons(fresh(professional.user)).filter(pk=world.person_a.pk).exists()
