@@ -124,8 +124,8 @@ DATABASES["default"]["TEST"] = {"NAME": os.environ.get("PARCOURS_TEST_DB_NAME") 
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Authentication (docs/security.md). The password checks count failures and lock accounts; a second
-# backend (OpenID Connect) will sit beside it and go through the same second-factor middleware.
+# Authentication (docs/security.md). The password checks count failures and lock accounts; the
+# OpenID Connect backend (below, when configured) sits beside it, behind the same second factor.
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["parcours.accounts.backends.ThrottledModelBackend"]
 LOGIN_URL = "accounts:login"
@@ -153,6 +153,41 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PARCOURS_LOGIN_FAILURE_LIMIT = int(os.environ.get("PARCOURS_LOGIN_FAILURE_LIMIT", "5"))
 PARCOURS_LOGIN_ADDRESS_FAILURE_LIMIT = int(os.environ.get("PARCOURS_LOGIN_ADDRESS_FAILURE_LIMIT", "50"))
 PARCOURS_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("PARCOURS_LOGIN_LOCKOUT_SECONDS", str(15 * 60)))
+
+# Login through an outside OpenID Connect provider (a gestionnaire's directory, Pro Santé Connect;
+# docs/security.md), on when an issuer and a client are configured. The endpoints come from the
+# issuer's discovery document, unless all four are given here.
+PARCOURS_OIDC_ISSUER = os.environ.get("PARCOURS_OIDC_ISSUER", "")
+OIDC_RP_CLIENT_ID = os.environ.get("PARCOURS_OIDC_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("PARCOURS_OIDC_CLIENT_SECRET", "")
+if not OIDC_RP_CLIENT_SECRET and os.environ.get("PARCOURS_OIDC_CLIENT_SECRET_FILE"):
+    OIDC_RP_CLIENT_SECRET = (
+        Path(os.environ["PARCOURS_OIDC_CLIENT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+    )
+PARCOURS_OIDC_NAME = os.environ.get("PARCOURS_OIDC_NAME", "") or "votre compte professionnel"
+PARCOURS_OIDC_CREATE_USERS = env_bool("PARCOURS_OIDC_CREATE_USERS")
+# acr values by which the provider asserts a multi-factor authentication: no TOTP code asked then.
+PARCOURS_OIDC_TRUSTED_ACR = env_list("PARCOURS_OIDC_TRUSTED_ACR")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("PARCOURS_OIDC_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("PARCOURS_OIDC_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("PARCOURS_OIDC_USERINFO_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("PARCOURS_OIDC_JWKS_ENDPOINT", "")
+PARCOURS_OIDC_END_SESSION_ENDPOINT = os.environ.get("PARCOURS_OIDC_END_SESSION_ENDPOINT", "")
+OIDC_RP_SCOPES = os.environ.get("PARCOURS_OIDC_SCOPES", "openid email profile")
+# acr values asked of the provider (Pro Santé Connect: eidas1), when it needs them.
+_acr_values = os.environ.get("PARCOURS_OIDC_ACR_VALUES", "")
+OIDC_AUTH_REQUEST_EXTRA_PARAMS = {"acr_values": _acr_values} if _acr_values else {}
+OIDC_RP_SIGN_ALGO = "RS256"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10
+OIDC_AUTHENTICATION_CALLBACK_URL = "accounts:oidc_callback"
+if PARCOURS_OIDC_ISSUER or OIDC_RP_CLIENT_ID:
+    if not (PARCOURS_OIDC_ISSUER and OIDC_RP_CLIENT_ID and OIDC_RP_CLIENT_SECRET):
+        raise ImproperlyConfigured(
+            "La connexion OpenID Connect demande PARCOURS_OIDC_ISSUER, PARCOURS_OIDC_CLIENT_ID et "
+            "PARCOURS_OIDC_CLIENT_SECRET (ou PARCOURS_OIDC_CLIENT_SECRET_FILE)."
+        )
+    AUTHENTICATION_BACKENDS.append("parcours.integrations.oidc.OIDCBackend")
 
 LANGUAGE_CODE = "fr"
 # French only until the English catalogue exists: a browser asking for English would get English

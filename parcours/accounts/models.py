@@ -2,6 +2,7 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django_otp.models import Device, TimestampMixin
 
 from parcours.accounts.enums import ThrottleKind
 
@@ -41,3 +42,34 @@ class LoginThrottle(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.key[:12]}…"
+
+
+class ExternalIdentity(TimestampMixin, Device):
+    """A user's identity at an outside OpenID Connect provider (a gestionnaire's directory, Pro Santé
+    Connect): the provider's `iss` and the `sub` it gives this person, which never change.
+
+    It is also a django-otp device, one that accepts no code: a login whose ID token asserts a
+    multi-factor authentication (`acr` in PARCOURS_OIDC_TRUSTED_ACR) marks its session verified with
+    this identity, the way a TOTP code marks it with the authentication app. Written only by
+    `parcours.accounts.services` (or created by an administrator in the admin, to link an account by
+    hand when the provider gives no verified e-mail)."""
+
+    issuer = models.CharField("fournisseur d'identité (iss)", max_length=255)
+    subject = models.CharField("identifiant chez le fournisseur (sub)", max_length=255)
+
+    class Meta:
+        verbose_name = "identité externe"
+        verbose_name_plural = "identités externes"
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="external_identity_unique_subject")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.user})"
+
+    def is_interactive(self) -> bool:
+        return False
+
+    def verify_token(self, token) -> bool:
+        """No code is ever accepted: this device only records what the provider asserted."""
+        return False

@@ -8,10 +8,16 @@ Business rules:
   PARCOURS_LOGIN_LOCKOUT_SECONDS; while locked, not even the right password opens it;
 - a complete login (password, then the code when one is asked) clears the username's failures;
   an address's failures only fade with time, so one good account cannot reset them;
-- recovery codes are single use; new ones replace all the old ones.
+- recovery codes are single use; new ones replace all the old ones;
+- a login through an outside OpenID Connect provider finds its account by the stored (issuer,
+  subject) pair, or the first time by the provider's verified e-mail address of one active account
+  (the pair is then stored); an account is created only when PARCOURS_OIDC_CREATE_USERS allows it,
+  with no membership (it sees nothing until a director adds it to a team); a deactivated account is
+  refused.
 """
 
 import logging
+import secrets
 import time
 from binascii import unhexlify
 from datetime import timedelta
@@ -26,8 +32,8 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice, default_key
 
-from parcours.accounts.enums import ThrottleKind
-from parcours.accounts.models import LoginThrottle
+from parcours.accounts.enums import ExternalLoginRefusal, ThrottleKind
+from parcours.accounts.models import ExternalIdentity, LoginThrottle, User
 
 logger = logging.getLogger(__name__)
 
@@ -197,3 +203,69 @@ def reset_second_factor(user) -> int:
         apps.delete()
         codes.delete()
     return count
+
+
+# -- outside identity providers (OpenID Connect) ----------------------------------------------------
+
+
+class ExternalLoginRefused(Exception):
+    """A login through an outside provider that must not open a session. `username` names the
+    account concerned, when one was found, so that the refusal counts against it."""
+
+    def __init__(self, reason: ExternalLoginRefusal, *, username: str | None = None):
+        super().__init__(reason)
+        self.reason = reason
+        self.username = username
+
+
+@transaction.atomic
+def sign_in_external_identity(
+    *,
+    issuer: str,
+    subject: str,
+    verified_email: str,
+    first_name: str = "",
+    last_name: str = "",
+    provider_name: str,
+    create_users: bool,
+) -> ExternalIdentity:
+    """The identity (and through it the account) a provider's login opens, linked or created here.
+
+    `verified_email` is the address the provider asserts it verified, empty otherwise (an address the
+    provider did not verify never links an account). Raises ExternalLoginRefused."""
+    identity = ExternalIdentity.objects.select_related("user").filter(issuer=issuer, subject=subject).first()
+    if identity is None:
+        user = _account_for_email(verified_email)
+        if user is None:
+            if not create_users:
+                raise ExternalLoginRefused(ExternalLoginRefusal.UNKNOWN)
+            user = _create_external_user(verified_email, first_name=first_name, last_name=last_name)
+        if not user.is_active:
+            raise ExternalLoginRefused(ExternalLoginRefusal.INACTIVE, username=user.get_username())
+        identity = ExternalIdentity(user=user, issuer=issuer, subject=subject, name=provider_name[:64])
+    if not identity.user.is_active:
+        raise ExternalLoginRefused(ExternalLoginRefusal.INACTIVE, username=identity.user.get_username())
+    identity.last_used_at = timezone.now()
+    identity.save(update_fields=["last_used_at"] if identity.pk else None)
+    return identity
+
+
+def _account_for_email(email: str) -> User | None:
+    if not email:
+        return None
+    accounts = list(User.objects.filter(email__iexact=email)[:2])
+    if len(accounts) > 1:
+        # Choosing one would open someone else's account: an administrator links the right one.
+        raise ExternalLoginRefused(ExternalLoginRefusal.AMBIGUOUS)
+    return accounts[0] if accounts else None
+
+
+def _create_external_user(email: str, *, first_name: str, last_name: str) -> User:
+    """An account with no password (it logs in through its provider only) and no membership."""
+    username = email.lower()
+    if not username or len(username) > 150 or User.objects.filter(username__iexact=username).exists():
+        username = f"compte-{secrets.token_hex(5)}"
+    user = User(username=username, email=email, first_name=first_name[:150], last_name=last_name[:150])
+    user.set_unusable_password()
+    user.save()
+    return user

@@ -11,4 +11,6 @@ urlpatterns = [
     path("securite/", views.SecurityView.as_view(), name="security"),
     path("securite/codes-de-secours/", views.RecoveryCodesView.as_view(), name="recovery_codes"),
     path("mot-de-passe/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("oidc/connexion/", views.OIDCLoginView.as_view(), name="oidc_login"),
+    path("oidc/retour/", views.OIDCCallbackView.as_view(), name="oidc_callback"),
 ]

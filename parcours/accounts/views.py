@@ -1,16 +1,19 @@
+import logging
 from base64 import b32encode
 from binascii import unhexlify
+from functools import wraps
 from urllib.parse import urlencode
 
 import django_otp
 import segno
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.contrib.auth import login as auth_login
-from django.contrib.auth import logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
-from django.http import HttpResponseRedirect
+from django.core.exceptions import SuspiciousOperation
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.decorators import method_decorator
@@ -24,12 +27,16 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from parcours.access.journal import client_ip
 from parcours.accounts import policy, services
-from parcours.accounts.enums import SecondFactorStep
+from parcours.accounts.enums import ExternalLoginRefusal, SecondFactorStep
 from parcours.accounts.forms import EnrolForm, LoginForm, PasswordChangeFrenchForm, SecondFactorForm
 from parcours.accounts.middleware import SECOND_FACTOR_URLS, second_factor_exempt, start_session_clock
+from parcours.integrations import oidc
+
+logger = logging.getLogger(__name__)
 
 PENDING_KEY = "parcours_totp_pending_key"
 DEMO_WARNING = "Démonstration : double authentification désactivée"
+ASK_ADMINISTRATOR = "Adressez-vous à la personne qui administre Parcours dans votre structure."
 
 
 def safe_next(request) -> str:
@@ -61,6 +68,19 @@ def complete_login(request, device) -> None:
     services.reset_login_failures(username=request.user.get_username())
 
 
+def continue_login(request, user, next_url: str, *, verified: bool = False):
+    """After the first step (the password, or the provider): the second factor when one is still
+    needed, otherwise the page asked for."""
+    start_session_clock(request.session)
+    step = None if verified else policy.second_factor_step(user)
+    if step is not None:
+        return HttpResponseRedirect(second_factor_url(step, next_url))
+    services.reset_login_failures(username=user.get_username())
+    if not settings.PARCOURS_REQUIRE_2FA:
+        messages.warning(request, DEMO_WARNING)
+    return HttpResponseRedirect(next_url)
+
+
 def grouped(text: str, size: int = 4) -> str:
     return " ".join(text[i : i + size] for i in range(0, len(text), size))
 
@@ -73,23 +93,117 @@ class LoginView(auth_views.LoginView):
     form_class = LoginForm
     redirect_authenticated_user = True
 
+    def get_context_data(self, **kwargs):
+        return {
+            **super().get_context_data(**kwargs),
+            "oidc_name": oidc.provider_name() if oidc.enabled() else "",
+        }
+
     def form_valid(self, form):
         user = form.get_user()
         auth_login(self.request, user)
-        start_session_clock(self.request.session)
-        next_url = self.get_success_url()
-        step = policy.second_factor_step(user)
-        if step is not None:
-            return HttpResponseRedirect(second_factor_url(step, next_url))
-        services.reset_login_failures(username=user.get_username())
-        if not settings.PARCOURS_REQUIRE_2FA:
-            messages.warning(self.request, DEMO_WARNING)
-        return HttpResponseRedirect(next_url)
+        return continue_login(self.request, user, self.get_success_url())
 
 
 @method_decorator(second_factor_exempt, name="dispatch")
 class LogoutView(auth_views.LogoutView):
-    """POST only (Django's default): a link or a prefetch cannot log the user out."""
+    """POST only (Django's default): a link or a prefetch cannot log the user out. A user who came
+    through the OpenID Connect provider is then sent to end their session there too, when the
+    provider has an end_session_endpoint."""
+
+    def post(self, request, *args, **kwargs):
+        via_provider = oidc.enabled() and request.session.get(BACKEND_SESSION_KEY) == oidc.BACKEND
+        response = super().post(request, *args, **kwargs)
+        provider_logout = oidc.end_session_url(request) if via_provider else None
+        return HttpResponseRedirect(provider_logout) if provider_logout else response
+
+
+def external_login_message(reason: ExternalLoginRefusal) -> str:
+    name = oidc.provider_name()
+    return {
+        ExternalLoginRefusal.UNKNOWN: f"Aucun compte Parcours n'est relié à votre identité {name}. "
+        + ASK_ADMINISTRATOR,
+        ExternalLoginRefusal.AMBIGUOUS: "Plusieurs comptes Parcours portent votre adresse e-mail : "
+        "votre identité ne peut pas être reliée automatiquement. " + ASK_ADMINISTRATOR,
+        ExternalLoginRefusal.INACTIVE: "Ce compte est désactivé. " + ASK_ADMINISTRATOR,
+        ExternalLoginRefusal.LOCKED: services.lockout_message(),
+        ExternalLoginRefusal.CANCELLED: f"La connexion avec {name} n'a pas abouti. Réessayez, ou "
+        "connectez-vous avec votre identifiant et votre mot de passe.",
+        ExternalLoginRefusal.INVALID: f"La réponse de {name} n'a pas pu être vérifiée : la connexion "
+        "est refusée. Recommencez depuis cette page.",
+        ExternalLoginRefusal.UNAVAILABLE: f"{name} ne répond pas pour le moment. Réessayez dans "
+        "quelques minutes, ou connectez-vous avec votre identifiant et votre mot de passe.",
+    }[reason]
+
+
+def refuse_external_login(request, reason: ExternalLoginRefusal, *, username: str | None = None):
+    """Back to the login page with the reason in French; the failure counts as a wrong password
+    does (for the account when one was found, and for the address)."""
+    logger.info("connexion par le fournisseur d'identité refusée : %s", reason.value)
+    if reason != ExternalLoginRefusal.LOCKED:
+        locked = services.record_login_failure(username=username, address=client_ip(request))
+        if locked:
+            reason = ExternalLoginRefusal.LOCKED
+    messages.error(request, external_login_message(reason))
+    return redirect("accounts:login")
+
+
+def oidc_required(view_func):
+    """The provider's pages exist only when a provider is configured."""
+
+    @wraps(view_func)
+    def wrapped(request, *args, **kwargs):
+        if not oidc.enabled():
+            raise Http404
+        return view_func(request, *args, **kwargs)
+
+    return wrapped
+
+
+@method_decorator([login_not_required, second_factor_exempt, oidc_required], name="dispatch")
+class OIDCLoginView(oidc.AuthenticationRequestView):
+    """« Se connecter avec … »: to the provider's login page (a locked address goes no further)."""
+
+    def get(self, request):
+        if services.login_locked(username=None, address=client_ip(request)):
+            return refuse_external_login(request, ExternalLoginRefusal.LOCKED)
+        try:
+            return super().get(request)
+        except services.ExternalLoginRefused as refused:
+            return refuse_external_login(request, refused.reason, username=refused.username)
+
+
+@method_decorator([login_not_required, second_factor_exempt, oidc_required], name="dispatch")
+class OIDCCallbackView(oidc.AuthenticationCallbackView):
+    """Back from the provider: the account it opens, then the second factor as after a password
+    (unless the provider asserted a multi-factor authentication it is trusted for)."""
+
+    def get(self, request):
+        if request.GET.get("error"):
+            # Cancelled or refused at the provider: its state cannot be used again.
+            states = request.session.get("oidc_states", {})
+            if states.pop(request.GET.get("state"), None) is not None:
+                request.session.modified = True
+            return refuse_external_login(request, ExternalLoginRefusal.CANCELLED)
+        try:
+            return super().get(request)
+        except SuspiciousOperation:
+            # A state this browser never sent (forged, replayed, or from another browser).
+            return refuse_external_login(request, ExternalLoginRefusal.INVALID)
+        except services.ExternalLoginRefused as refused:
+            return refuse_external_login(request, refused.reason, username=refused.username)
+
+    def login_failure(self):
+        return refuse_external_login(self.request, ExternalLoginRefusal.INVALID)
+
+    def login_success(self):
+        request, user = self.request, self.user
+        verified = getattr(user, "otp_device", None) is not None
+        # Django's login gives the session a new key; django-otp's handler of its signal marks the
+        # session verified when the backend set user.otp_device (the provider's multi-factor acr).
+        auth_login(request, user)
+        next_url = request.session.pop("oidc_login_next", None) or resolve_url(settings.LOGIN_REDIRECT_URL)
+        return continue_login(request, user, next_url, verified=verified)
 
 
 @method_decorator([second_factor_exempt, sensitive_post_parameters("code")], name="dispatch")

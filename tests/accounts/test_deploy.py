@@ -7,10 +7,16 @@ import subprocess
 import sys
 from pathlib import Path
 
+from parcours.core import crypto
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def check_deploy(tmp_path, **extra) -> subprocess.CompletedProcess:
+def production_env(tmp_path, **extra) -> dict[str, str]:
+    """The environment of a production start: no PARCOURS_ variable but a secret key and hosts, and
+    the data keys file an instance has in its var directory (docs/security.md)."""
+    if not (tmp_path / "data_keys").exists():
+        crypto.write_key_file(tmp_path / "data_keys", [crypto.new_key()])
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PARCOURS_", "DJANGO_"))}
     env.update(
         {
@@ -21,15 +27,24 @@ def check_deploy(tmp_path, **extra) -> subprocess.CompletedProcess:
             **extra,
         }
     )
-    return subprocess.run(  # noqa: S603 - our own command, fixed arguments
-        [sys.executable, "-m", "parcours", "check", "--deploy", "--fail-level", "WARNING"],
+    return env
+
+
+def run_python(tmp_path, arguments: list[str], **extra) -> subprocess.CompletedProcess:
+    """Python in a fresh process with the production environment (and `extra` variables)."""
+    return subprocess.run(  # noqa: S603 - our own code, fixed arguments
+        [sys.executable, *arguments],
         cwd=ROOT,
-        env=env,
+        env=production_env(tmp_path, **extra),
         capture_output=True,
         text=True,
         timeout=120,
         check=False,
     )
+
+
+def check_deploy(tmp_path, **extra) -> subprocess.CompletedProcess:
+    return run_python(tmp_path, ["-m", "parcours", "check", "--deploy", "--fail-level", "WARNING"], **extra)
 
 
 def test_check_deploy_is_clean_with_production_settings(tmp_path):
@@ -42,3 +57,23 @@ def test_check_deploy_warns_when_the_second_factor_is_off(tmp_path):
     result = check_deploy(tmp_path, PARCOURS_REQUIRE_2FA="0")
     assert result.returncode != 0
     assert "parcours.accounts.W001" in result.stderr + result.stdout
+
+
+def test_check_deploy_warns_when_the_identity_provider_is_reached_without_https(tmp_path):
+    result = check_deploy(
+        tmp_path,
+        PARCOURS_OIDC_ISSUER="http://annuaire.example.org/realms/gestionnaire",
+        PARCOURS_OIDC_CLIENT_ID="parcours",
+        PARCOURS_OIDC_CLIENT_SECRET="secret-du-client",
+    )
+    assert "(parcours.accounts.W002) Le fournisseur d'identité OpenID Connect est joint sans HTTPS" in (
+        result.stdout + result.stderr
+    )
+    assert "PARCOURS_OIDC_ISSUER" in result.stdout + result.stderr
+    result = check_deploy(
+        tmp_path,
+        PARCOURS_OIDC_ISSUER="https://annuaire.example.org/realms/gestionnaire",
+        PARCOURS_OIDC_CLIENT_ID="parcours",
+        PARCOURS_OIDC_CLIENT_SECRET="secret-du-client",
+    )
+    assert "W002" not in result.stdout + result.stderr
