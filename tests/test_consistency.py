@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from parcours.people.models import Person
 
 # Views reachable without logging in. Everything else is behind LoginRequiredMiddleware.
-PUBLIC_URL_NAMES = {"accounts:login", "core:styleguide"}
+PUBLIC_URL_NAMES = {"accounts:login", "accounts:oidc_login", "accounts:oidc_callback", "core:styleguide"}
 
 
 def iter_patterns(resolver, namespace=""):
