@@ -265,6 +265,11 @@ PARCOURS_ACCESS_GRACE_DAYS = int(os.environ.get("PARCOURS_ACCESS_GRACE_DAYS", "3
 # Which client address goes into the access log: REMOTE_ADDR, or the first address of
 # X-Forwarded-For when a trusted reverse proxy sets it.
 PARCOURS_TRUST_X_FORWARDED_FOR = env_bool("PARCOURS_TRUST_X_FORWARDED_FOR")
+# Right of access: an export archive of a person's data is downloadable this many days, then
+# `parcours purge-exports` deletes it (docs/privacy.md).
+PARCOURS_EXPORT_LIFETIME_DAYS = int(os.environ.get("PARCOURS_EXPORT_LIFETIME_DAYS", "7"))
+if PARCOURS_EXPORT_LIFETIME_DAYS < 1:
+    raise ImproperlyConfigured("PARCOURS_EXPORT_LIFETIME_DAYS doit être un nombre de jours positif.")
 
 LOGGING = {
     "version": 1,

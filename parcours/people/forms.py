@@ -201,10 +201,32 @@ class PersonCreateForm(PersonForm):
 
 
 class PersonEditForm(PersonForm):
+    reason = forms.CharField(
+        label="Motif de la modification",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=(
+            "Facultatif pour corriger une faute de frappe. Sinon, indiquez ce qui justifie le changement "
+            "(pièce d'identité présentée, demande de rectification de la personne, retour du téléservice "
+            "INSi, déménagement...) : l'historique des rectifications le garde avec l'ancienne valeur, "
+            "et il éclaire l'identitovigilance comme la personne si elle demande pourquoi son dossier a "
+            "changé."
+        ),
+    )
+
     class Meta(PersonForm.Meta):
         fields = list(EDITABLE_FIELDS)
 
-    fieldsets = [*PersonForm.fieldsets, ("Autonomie", ["gir", "gir_date"])]
+    fieldsets = [
+        *PersonForm.fieldsets,
+        ("Autonomie", ["gir", "gir_date"]),
+        ("Motif de la modification", ["reason"]),
+    ]
+
+    def changes(self) -> dict:
+        """The record's fields the user changed, with their new value (the reason is not one)."""
+        return {name: self.cleaned_data[name] for name in self.changed_data if name in EDITABLE_FIELDS}
 
     def clean(self):
         data = super().clean()

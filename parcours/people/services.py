@@ -31,6 +31,7 @@ from parcours.people.models import (
     Person,
     Relative,
 )
+from parcours.privacy.services import record_rectifications
 from parcours.staff.models import Professional
 
 DEFICIENCIES = "deficiences"
@@ -104,13 +105,19 @@ def create_person(*, establishment: Establishment, actor: Actor, **traits) -> Pe
 
 
 @atomic_service
-def update_person(person: Person, *, actor: Actor, **changes) -> Person:
+def update_person(person: Person, *, actor: Actor, reason: str = "", **changes) -> Person:
+    """Change identity traits, contact details or the GIR. Each trait that actually changes keeps
+    its previous value in the history of rectifications (`privacy.Rectification`), with who changed
+    it, when and why (`reason`), in the same transaction."""
     professional_of(actor)
     require(actor, person, Category.IDENTITY, Action.UPDATE, obj=person)
     _unknown_fields(changes, PERSON_FIELDS)
+    # The stored values: a form bound to `person` may already have set the new ones on it.
+    before = Person.objects.select_for_update().get(pk=person.pk)
     for name, value in changes.items():
         setattr(person, name, value)
     person.full_clean()
+    record_rectifications(before, person, actor=actor, reason=reason)
     person.save()
     return person
 

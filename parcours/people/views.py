@@ -186,9 +186,8 @@ def person_edit(request, uuid):
     check_write(actor, person, Category.IDENTITY, Action.UPDATE)
     form = PersonEditForm(request.POST or None, instance=person)
     if request.method == "POST" and form.is_valid():
-        changes = {name: form.cleaned_data[name] for name in form.changed_data}
         try:
-            services.update_person(person, actor=actor, **changes)
+            services.update_person(person, actor=actor, reason=form.cleaned_data["reason"], **form.changes())
         except ValidationError as exc:
             add_validation_errors(form, exc)
         else:
@@ -223,7 +222,11 @@ def person_detail(request, uuid):
     hidden = [Category(category).label for category, decision in decisions.items() if not decision]
     sharing = sharing_of(person, request.user)
     # Nobody writes in a record whose processing is restricted (the policy refuses it too).
-    can_write = policy.allows(identity.basis, Category.IDENTITY, Action.CREATE) and sharing.restriction is None
+    can_write = (
+        policy.allows(identity.basis, Category.IDENTITY, Action.CREATE) and sharing.restriction is None
+    )
+    # The export reads the whole record: only bases that may export every category offer it.
+    can_export = all(policy.allows(identity.basis, category, Action.EXPORT) for category in Category.values)
 
     relatives = list(person.relatives.all())
     protections = list(person.protections.select_related("representative_relative"))
@@ -256,6 +259,7 @@ def person_detail(request, uuid):
         "readable": readable,
         "hidden_categories": hidden,
         "can_write": can_write,
+        "can_export": can_export,
         "can_read_parcours": Category.PARCOURS in readable,
         "can_read_documents": Category.DOCUMENTS in readable,
         "can_read_assessments": Category.ASSESSMENTS in readable,
