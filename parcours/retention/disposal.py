@@ -12,6 +12,8 @@ from django.db import transaction
 from parcours.access.models import Consent
 from parcours.people.enums import IdentityStatus
 from parcours.people.models import LegalProtection, MdphDecision, Person, Relative
+from parcours.privacy.enums import ExportStatus
+from parcours.privacy.models import ExportRequest, Rectification
 from parcours.records.models import (
     Admission,
     Document,
@@ -54,6 +56,12 @@ def anonymise_identity(person: Person) -> None:
     Relative.objects.filter(person=person).delete()
     MdphDecision.objects.filter(person=person).update(reference="")
     Consent.objects.filter(person=person).update(witness_name="", withdrawal_reason="")
+    # The history of rectifications holds former names, NIR and addresses; export archives hold all.
+    Rectification.objects.filter(person=person).update(old_value="", new_value="", reason="")
+    exports = ExportRequest.objects.filter(person=person).exclude(file="")
+    names = list(exports.values_list("file", flat=True))
+    exports.update(file="", status=ExportStatus.EXPIRED)
+    transaction.on_commit(partial(_remove_files, ExportRequest._meta.get_field("file").storage, names))
 
 
 def anonymise_parcours(person: Person) -> None:

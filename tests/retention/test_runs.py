@@ -5,11 +5,14 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from parcours.access.enums import Category
 from parcours.access.models import AccessLogEntry
 from parcours.people.models import Person, Relative
+from parcours.privacy.enums import ExportStatus
+from parcours.privacy.models import ExportRequest, Rectification
 from parcours.records.models import Admission, Document, Need, NeedsAssessment, Note, ProjetPersonnalise
 from parcours.retention import services
 from parcours.retention.disposal import HANDLERS
@@ -104,6 +107,18 @@ def test_apply_anonymises_identity_deletes_notes_and_keeps_coded_data(
     admissions_before = list(
         Admission.objects.filter(person=old).values_list("start_date", "end_date", "exit_reason")
     )
+    # A rectification (former name) and an export archive hold identity too.
+    Rectification.objects.create(
+        person=old,
+        field_name="birth_name",
+        old_value="Ancien-Nom",
+        new_value="Camille",
+        changed_by=dpo_actor.user,
+    )
+    export = ExportRequest(person=old, requested_by=dpo_actor.user, status=ExportStatus.READY)
+    export.file.save("export.zip", ContentFile(b"PK archive"), save=True)
+    export_name = export.file.name
+    assert export.file.storage.exists(export_name)
     report = services.plan_retention(TODAY)
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -121,6 +136,10 @@ def test_apply_anonymises_identity_deletes_notes_and_keeps_coded_data(
     assert not Note.objects.filter(person=old).exists()
     assert not Document.objects.filter(person=old).exists()
     assert not any(storage.exists(name) for name in files)
+    assert list(Rectification.objects.filter(person=old).values_list("old_value", "new_value")) == [("", "")]
+    export.refresh_from_db()
+    assert export.status == ExportStatus.EXPIRED and not export.file
+    assert not ExportRequest._meta.get_field("file").storage.exists(export_name)
     # Coded data kept for statistics; free-text comment blanked.
     assert (
         list(Admission.objects.filter(person=old).values_list("start_date", "end_date", "exit_reason"))
