@@ -93,6 +93,19 @@ def report_header() -> dict:
     }
 
 
+def bench_data_keys() -> Path:
+    """The key file of the bench's encrypted columns (production settings refuse to run without one),
+    kept with the bench database it encrypts."""
+    from cryptography.fernet import Fernet
+
+    path = ROOT / "var" / "bench.data_keys"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode() + "\n")
+        path.chmod(0o600)
+    return path
+
+
 def server_env(database_url: str) -> dict:
     """The environment of the commands and servers: production settings (no debug) plus the floor."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("PARCOURS_", "DJANGO_"))}
@@ -107,6 +120,7 @@ def server_env(database_url: str) -> dict:
             "PARCOURS_BENCH_FLOOR": "1",
             "PARCOURS_LOG_LEVEL": "WARNING",
             "PARCOURS_TASKS_BACKEND": "db",
+            "PARCOURS_DATA_KEYS_FILE": str(bench_data_keys()),
         }
     )
     return env

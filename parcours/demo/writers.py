@@ -13,6 +13,8 @@ from django.db import models
 
 from parcours.access.models import AccessLogEntry
 from parcours.accounts.models import User
+from parcours.core.crypto import encrypt_text
+from parcours.core.fields import EncryptedTextField
 from parcours.demo.generator import DEMO_USERNAMES, PARIS
 from parcours.organisations.models import Gestionnaire
 from parcours.people.models import Person
@@ -278,8 +280,19 @@ class CopyWriter(Writer):
             f"COPY {quote(table.model._meta.db_table)} ({', '.join(quote(c) for c in columns)}) "
             "FROM STDIN WITH (FREEZE true)"
         )
+        # Free text is encrypted at rest: COPY bypasses the model field, so encrypt here.
+        encrypted = [
+            index
+            for index, name in enumerate(table.columns)
+            if isinstance(table.model._meta.get_field(name), EncryptedTextField)
+        ]
         with self.raw().cursor() as cursor, cursor.copy(sql) as copy:
             for k, row in enumerate(table.rows, 1):
+                if encrypted:
+                    row = tuple(
+                        encrypt_text(value) if index in encrypted and value else value
+                        for index, value in enumerate(row)
+                    )
                 copy.write_row(row + extra)
                 if k % CHUNK == 0:
                     progress.advance(CHUNK)
@@ -330,6 +343,7 @@ class CopyWriter(Writer):
     def write_notes(self, month_rows, progress) -> int:
         total = 0
         days, offsets, hours = self._day_strings, self._offsets, self.hours
+        encrypt = encrypt_text  # the note's text is encrypted at rest; COPY bypasses the field
         with (
             self.raw().cursor() as cursor,
             cursor.copy(self._copy(Note._meta.db_table, NOTE_COLUMNS)) as copy,
@@ -343,7 +357,7 @@ class CopyWriter(Writer):
                     copy.write(
                         "".join(
                             [
-                                f"{u:032x}\t{cat}\t{text}\t{days[d]} {hours[minute]}{offsets[d]}\t"
+                                f"{u:032x}\t{cat}\t{encrypt(text)}\t{days[d]} {hours[minute]}{offsets[d]}\t"
                                 f"{'t' if sh else 'f'}\t{a}\t{e}\t{p}\n"
                                 for d, minute, u, cat, text, a, e, p, sh in chunk
                             ]

@@ -12,6 +12,8 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from parcours.core.fields import EncryptedTextField
+from parcours.core.storage import document_storage
 from parcours.people.models import Person
 from parcours.privacy.enums import ExportStatus
 
@@ -48,7 +50,8 @@ class ExportRequest(models.Model):
     status = models.CharField(
         "état", max_length=10, choices=ExportStatus.choices, default=ExportStatus.PENDING
     )
-    file = models.FileField("archive", upload_to=export_path, blank=True)
+    # Everything held on the person: stored encrypted like the documents (parcours.core.storage).
+    file = models.FileField("archive", upload_to=export_path, blank=True, storage=document_storage)
     finished_at = models.DateTimeField("terminé le", null=True, blank=True)
     expires_at = models.DateTimeField("disponible jusqu'au", null=True, blank=True)
     size = models.PositiveBigIntegerField("taille (octets)", default=0)
@@ -94,13 +97,14 @@ class Rectification(models.Model):
         Person, on_delete=models.PROTECT, related_name="rectifications", verbose_name="personne"
     )
     field_name = models.CharField("donnée modifiée", max_length=40)
-    old_value = models.TextField("ancienne valeur", blank=True)
-    new_value = models.TextField("nouvelle valeur", blank=True)
+    # Former names, NIR, addresses: encrypted at rest like the records' free text.
+    old_value = EncryptedTextField("ancienne valeur", blank=True)
+    new_value = EncryptedTextField("nouvelle valeur", blank=True)
     changed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="modifiée par"
     )
     changed_at = models.DateTimeField("modifiée le", default=timezone.now)
-    reason = models.CharField("motif", max_length=500, blank=True)
+    reason = EncryptedTextField("motif", max_length=500, blank=True)
 
     class Meta:
         verbose_name = "rectification"

@@ -9,7 +9,6 @@ import zipfile
 import zlib
 
 import pytest
-from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -136,9 +135,18 @@ def pdf_titles(objects: bytes) -> list[str]:
     return hexadecimal + literal
 
 
+export_storage = ExportRequest._meta.get_field("file").storage
+
+
 def read_archive(export_request: ExportRequest) -> zipfile.ZipFile:
-    with default_storage.open(export_request.file.name, "rb") as handle:
-        return zipfile.ZipFile(io.BytesIO(handle.read()))
+    """The archive as its requester downloads it (decrypted); on disk it is encrypted."""
+    with export_request.file.open("rb") as handle:
+        data = handle.read()
+    assert export_request.size == len(data)
+    with open(export_request.file.storage.path(export_request.file.name), "rb") as raw:
+        on_disk = raw.read()
+    assert not on_disk.startswith(b"PK") and data.startswith(b"PK")
+    return zipfile.ZipFile(io.BytesIO(data))
 
 
 def test_the_export_holds_every_part_of_the_record(world, django_capture_on_commit_callbacks):
@@ -149,7 +157,6 @@ def test_the_export_holds_every_part_of_the_record(world, django_capture_on_comm
     assert export_request.file.name == f"exports/{export_request.uuid}.zip"
     assert export_request.expires_at - export_request.finished_at == datetime.timedelta(days=7)
     archive = read_archive(export_request)
-    assert export_request.size == default_storage.size(export_request.file.name)
     data = json.loads(archive.read("donnees.json"))
 
     assert data["format_version"] == export.FORMAT_VERSION
@@ -368,7 +375,7 @@ def test_another_user_cannot_download_the_archive(world, login, django_capture_o
 def test_an_expired_archive_is_purged(world, login, django_capture_on_commit_callbacks):
     export_request = export_now(world, world.pro_a, django_capture_on_commit_callbacks)
     name = export_request.file.name
-    assert default_storage.exists(name)
+    assert export_storage.exists(name)
     ExportRequest.objects.filter(pk=export_request.pk).update(
         expires_at=timezone.now() - datetime.timedelta(minutes=1)
     )
@@ -379,7 +386,7 @@ def test_an_expired_archive_is_purged(world, login, django_capture_on_commit_cal
     out = io.StringIO()
     call_command("purge_exports", stdout=out)
     assert "1 archive" in out.getvalue()
-    assert not default_storage.exists(name)
+    assert not export_storage.exists(name)
     export_request.refresh_from_db()
     assert export_request.status == ExportStatus.EXPIRED
     assert not export_request.file
@@ -393,9 +400,9 @@ def test_an_expired_archive_is_purged(world, login, django_capture_on_commit_cal
 def test_an_archive_within_its_lifetime_is_kept(world, django_capture_on_commit_callbacks):
     export_request = export_now(world, world.pro_a, django_capture_on_commit_callbacks)
     assert services.purge_expired_exports() == 0
-    assert default_storage.exists(export_request.file.name)
+    assert export_storage.exists(export_request.file.name)
     assert services.purge_expired_exports(now=export_request.expires_at) == 1
-    assert not default_storage.exists(export_request.file.name)
+    assert not export_storage.exists(export_request.file.name)
 
 
 def test_an_export_lost_by_its_worker_fails_after_a_day(world, django_capture_on_commit_callbacks):

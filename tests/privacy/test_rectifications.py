@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.urls import reverse
 
 from parcours.access.api import AccessDenied
@@ -44,6 +45,12 @@ def test_an_edit_keeps_exactly_the_changed_fields_with_old_and_new_values(world)
     assert {row.changed_by for row in rows.values()} == {world.pro_a.user}
     person.refresh_from_db()
     assert person.used_name == "Durand"
+    # Former values and the reason are encrypted at rest.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT old_value, new_value, reason FROM privacy_rectification")
+        stored = " ".join(value for row in cursor.fetchall() for value in row)
+    for plain in ("0472000000", "0600000001", "Durand", "Pièce d'identité"):
+        assert plain not in stored
 
 
 def test_an_edit_that_changes_nothing_keeps_no_history(world):
