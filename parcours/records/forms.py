@@ -227,6 +227,7 @@ NeedFormSetFactory = formset_factory(
     min_num=1,
     validate_min=True,
     max_num=MAX_FORMSET_ROWS,
+    absolute_max=MAX_FORMSET_ROWS,
     validate_max=True,
 )
 # Correcting an assessment: its needs as rows that may be changed or deleted, and two blank rows.
@@ -237,6 +238,7 @@ NeedEditFormSetFactory = formset_factory(
     min_num=1,
     validate_min=True,
     max_num=MAX_FORMSET_ROWS,
+    absolute_max=MAX_FORMSET_ROWS,
     validate_max=True,
     can_delete=True,
     can_delete_extra=False,
@@ -296,13 +298,19 @@ class GoalFormSet(RowsFormSet):
 
 
 GoalFormSetFactory = formset_factory(
-    GoalForm, formset=GoalFormSet, extra=3, max_num=MAX_FORMSET_ROWS, validate_max=True
+    GoalForm,
+    formset=GoalFormSet,
+    extra=3,
+    max_num=MAX_FORMSET_ROWS,
+    absolute_max=MAX_FORMSET_ROWS,
+    validate_max=True,
 )
 GoalEditFormSetFactory = formset_factory(
     GoalForm,
     formset=GoalFormSet,
     extra=2,
     max_num=MAX_FORMSET_ROWS,
+    absolute_max=MAX_FORMSET_ROWS,
     validate_max=True,
     can_delete=True,
     can_delete_extra=False,
@@ -331,13 +339,19 @@ class PlannedServiceFormSet(BaseCodedFormSet):
 
 
 PlannedServiceFormSetFactory = formset_factory(
-    PlannedServiceForm, formset=PlannedServiceFormSet, extra=3, max_num=MAX_FORMSET_ROWS, validate_max=True
+    PlannedServiceForm,
+    formset=PlannedServiceFormSet,
+    extra=3,
+    max_num=MAX_FORMSET_ROWS,
+    absolute_max=MAX_FORMSET_ROWS,
+    validate_max=True,
 )
 PlannedServiceEditFormSetFactory = formset_factory(
     PlannedServiceForm,
     formset=PlannedServiceFormSet,
     extra=2,
     max_num=MAX_FORMSET_ROWS,
+    absolute_max=MAX_FORMSET_ROWS,
     validate_max=True,
     can_delete=True,
     can_delete_extra=False,

@@ -702,3 +702,17 @@ def test_notes_are_never_edited(world, login):
     assert "Modifier" not in note_item and "Corriger" not in note_item
     form = assert_page_ok(client.get(url("note_create", world.person_a)))
     assert "Une transmission ne se modifie plus une fois enregistrée" in form
+
+
+def test_a_huge_row_count_is_refused_without_building_the_rows(world, login):
+    """A posted TOTAL_FORMS far above the limit costs nothing: at most 30 rows are built."""
+    assessment = write_assessment(world)
+    before = snapshot(world)
+    client = login(world.pro_a.user)
+    data = {"establishment": world.a.pk, "date": day(-3).isoformat(), "comment": ""}
+    data |= rows("besoins", {"concept": "1.2.1.1", "intensity": "3", "comment": ""}, initial=1, min_num=1)
+    data["besoins-TOTAL_FORMS"] = "100000"
+    content = assert_page_ok(client.post(url("assessment_edit", world.person_a, assessment.uuid), data))
+    assert "30" in content and "formulaire" in content
+    assert content.count('name="besoins-') < 40 * 5
+    assert snapshot(world) == before
