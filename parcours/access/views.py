@@ -334,6 +334,15 @@ def restriction_create(request, uuid):
     actor = Actor.from_request(request)
     person, _ = get_person_or_404(actor, uuid, details={"view": "access:restriction"})
     if Basis.ESTABLISHMENT_DIRECTION not in policy.bases_for(request.user, person):
+        record(
+            actor,
+            person=person,
+            action=Action.CREATE,
+            category=Category.IDENTITY,
+            allowed=False,
+            basis=Basis.NONE,
+            details={"restriction": "start"},
+        )
         raise PermissionDenied("Seule la direction de l'établissement limite le traitement d'un dossier.")
     form = RestrictionForm(request.POST or None)
     if save_with(

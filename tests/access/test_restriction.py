@@ -61,6 +61,8 @@ def test_only_the_direction_restricts_and_lifts(world, login):
         .status_code
         == 403
     )
+    # The page's refusal is logged too.
+    assert AccessLogEntry.objects.filter(actor=world.pro_a.user, allowed=False).count() == 2
 
     director = login(world.director_a.user)
     create_url = reverse("access:restriction_create", args=[world.person_a.uuid])
