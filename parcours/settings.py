@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "parcours.access",
     "parcours.privacy",
     "parcours.retention",
+    "parcours.reporting",
     "parcours.demo",
 ]
 

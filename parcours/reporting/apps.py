@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ReportingConfig(AppConfig):
+    name = "parcours.reporting"
+    label = "reporting"
+    verbose_name = "Indicateurs et tableaux de bord"
