@@ -1,0 +1,3 @@
+"""The indicators, one module per domain; importing this package registers them all."""
+
+from parcours.reporting.indicators import persons  # noqa: F401
