@@ -289,6 +289,8 @@ PARCOURS_AUDIT_BURST_PERSONS = int(os.environ.get("PARCOURS_AUDIT_BURST_PERSONS"
 PARCOURS_AUDIT_BURST_MINUTES = int(os.environ.get("PARCOURS_AUDIT_BURST_MINUTES", "60"))
 PARCOURS_AUDIT_NIGHT_START = int(os.environ.get("PARCOURS_AUDIT_NIGHT_START", "22"))
 PARCOURS_AUDIT_NIGHT_END = int(os.environ.get("PARCOURS_AUDIT_NIGHT_END", "6"))
+# Authority views: a count below this threshold is masked (with secondary masking of other cells).
+PARCOURS_DISCLOSURE_THRESHOLD = int(os.environ.get("PARCOURS_DISCLOSURE_THRESHOLD", "10"))
 # The data protection officer's address: break-glass notices and rights requests (besides the
 # e-mail of every user holding the access.view_audit permission).
 PARCOURS_DPO_EMAIL = os.environ.get("PARCOURS_DPO_EMAIL", "")
