@@ -134,17 +134,6 @@ def log_listing(actor: Actor, persons, *, action: str = Action.LIST, details: di
     )
 
 
-def _decide_categories(user, person: Person, categories) -> dict[str, policy.Decision]:
-    bases = policy.bases_for(user, person) if getattr(user, "is_active", False) else []
-    consented = policy.consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
-    archived = policy.archived_for(user, person) if bases else frozenset()
-    decisions = {}
-    for category in categories:
-        basis = next((b for b in bases if policy.allows(b, category, Action.READ, consented, archived)), None)
-        decisions[category] = policy.Decision(basis is not None, basis or Basis.NONE)
-    return decisions
-
-
 def _read_entry(actor: Actor, person: Person, category: str, decision, details=None) -> AccessLogEntry:
     return AccessLogEntry(
         actor=actor.user,
@@ -165,7 +154,7 @@ def read_person_categories(actor: Actor, person: Person, categories) -> dict[str
     """Decide the read of several categories of a record already opened, with one policy evaluation,
     and log one entry per category actually read (a single INSERT). Categories the user may not
     read are left out of the page, so nothing is read and nothing is logged for them."""
-    decisions = _decide_categories(actor.user, person, categories)
+    decisions = policy.decide_many(actor.user, person, categories)
     AccessLogEntry.objects.bulk_create(
         [
             _read_entry(actor, person, category, decision)
@@ -185,10 +174,8 @@ def open_person_page(
     person = Person.objects.filter(uuid=person_uuid).first()
     if person is None:
         raise Http404("Dossier introuvable.")
-    user = actor.user
-    allowed = getattr(user, "is_authenticated", False) and user.is_active
-    decisions = _decide_categories(user, person, [Category.IDENTITY, *categories]) if allowed else {}
-    identity = decisions.pop(Category.IDENTITY, policy.Decision(False, Basis.NONE))
+    decisions = policy.decide_many(actor.user, person, [Category.IDENTITY, *categories])
+    identity = decisions.pop(Category.IDENTITY)
     if not identity:
         record(actor, person=person, action=Action.READ, category=Category.IDENTITY, allowed=False,
                basis=Basis.NONE, obj=person, details=details)  # fmt: skip

@@ -371,17 +371,30 @@ def allows(
 
 def decide(user, person: Person, category: str, action: str = Action.READ) -> Decision:
     """May this user do this action on this category of this person's record?"""
+    return decide_many(user, person, [category], action)[category]
+
+
+def decide_many(user, person: Person, categories, action: str = Action.READ) -> dict[str, Decision]:
+    """`decide` for several categories of one record, with one evaluation of the bases."""
+    refused = Decision(False, Basis.NONE)
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Decision(False, Basis.NONE)
+        return dict.fromkeys(categories, refused)
     bases = bases_for(user, person)
     if action in WRITE_ACTIONS and bases and is_restricted(person):
-        return Decision(False, Basis.NONE)
+        return dict.fromkeys(categories, refused)
     consented = consented_categories(user, person) if Basis.CONSENT in bases else frozenset()
     archived = archived_for(user, person) if bases else frozenset()
-    for basis in bases:
-        if allows(basis, category, action, consented, archived):
-            return Decision(True, basis)
-    return Decision(False, Basis.NONE)
+    decisions = {}
+    for category in categories:
+        basis = next((b for b in bases if allows(b, category, action, consented, archived)), None)
+        decisions[category] = Decision(True, basis) if basis else refused
+    return decisions
+
+
+def may_restrict(user, person: Person) -> bool:
+    """Restricting processing of a record, and lifting the restriction, is for the direction of an
+    establishment that supports or supported the person."""
+    return Basis.ESTABLISHMENT_DIRECTION in bases_for(user, person)
 
 
 def is_restricted(person: Person) -> bool:

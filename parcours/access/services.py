@@ -157,7 +157,7 @@ def _require_direction(actor: Actor, person: Person, action: str, obj) -> None:
     """Only the direction of an establishment that supports or supported the person restricts
     processing or lifts the restriction. Both the grant and the refusal are logged (the refusal
     after the service's rollback, by `atomic_service`)."""
-    allowed = Basis.ESTABLISHMENT_DIRECTION in policy.bases_for(actor.user, person)
+    allowed = policy.may_restrict(actor.user, person)
 
     def log() -> None:
         record(

@@ -4,9 +4,8 @@ restriction of processing. Mirrors the rules of `policy`."""
 
 from dataclasses import dataclass, field
 
-from parcours.access.enums import Basis
 from parcours.access.models import BreakGlass, Consent, Restriction
-from parcours.access.policy import bases_for, grace_start
+from parcours.access.policy import grace_start, may_restrict
 from parcours.people.models import Person
 from parcours.records.models import Admission
 from parcours.staff.models import Membership
@@ -48,17 +47,18 @@ def sharing_of(person: Person, user=None) -> Sharing:
         .select_related("establishment")
         .order_by("establishment__name", "valid_from", "pk")
     )
-    for access in BreakGlass.objects.active().filter(person=person).order_by("opened_at"):
-        places = sorted(
-            set(
-                Membership.objects.active()
-                .filter(professional__user_id=access.user_id)
-                .values_list("establishment__name", flat=True)
-            )
-            - {None}
+    accesses = list(BreakGlass.objects.active().filter(person=person).order_by("opened_at"))
+    if accesses:
+        places: dict[int, set[str]] = {access.user_id: set() for access in accesses}
+        memberships = (
+            Membership.objects.active()
+            .filter(professional__user_id__in=places, establishment__isnull=False)
+            .values_list("professional__user_id", "establishment__name")
         )
-        sharing.break_glass.append((places, access.expires_at))
+        for user_id, name in memberships:
+            places[user_id].add(name)
+        sharing.break_glass = [(sorted(places[access.user_id]), access.expires_at) for access in accesses]
     sharing.restriction = Restriction.objects.active().filter(person=person).first()
     if user is not None:
-        sharing.may_restrict = Basis.ESTABLISHMENT_DIRECTION in bases_for(user, person)
+        sharing.may_restrict = may_restrict(user, person)
     return sharing

@@ -333,7 +333,7 @@ def break_glass_detail(request, uuid):
 def restriction_create(request, uuid):
     actor = Actor.from_request(request)
     person, _ = get_person_or_404(actor, uuid, details={"view": "access:restriction"})
-    if Basis.ESTABLISHMENT_DIRECTION not in policy.bases_for(request.user, person):
+    if not policy.may_restrict(request.user, person):
         record(
             actor,
             person=person,
