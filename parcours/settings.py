@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "parcours.access",
     "parcours.privacy",
     "parcours.retention",
+    "parcours.coordination",
+    "parcours.finance",
     "parcours.reporting",
     "parcours.demo",
 ]

@@ -11,5 +11,7 @@ urlpatterns = [
     path("journal/", include("parcours.access.urls")),
     path("donnees/", include("parcours.privacy.urls")),
     path("conservation/", include("parcours.retention.urls")),
+    path("tableaux-de-bord/", include("parcours.reporting.urls")),
+    path("finances/", include("parcours.finance.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -54,6 +54,22 @@ class ScopeKind(enum.StrEnum):
 ALL_SCOPES = frozenset(ScopeKind)
 
 
+class Disclosure(enum.StrEnum):
+    """How a value is published to a viewer who must not see small groups of persons (an authority,
+    or a director looking beyond their own structures): see `parcours.reporting.publication`."""
+
+    # The value, or each row, counts persons or acts about persons (admissions, prestations, days):
+    # a count below the disclosure threshold is masked, with secondary masking so that none can be
+    # recomputed from the others and the total.
+    COUNT = "count"
+    # A rate, an average or an amount computed over a population of persons: masked wherever that
+    # population (the indicator named by `base`, row by row when both are breakdowns with the same
+    # labels) is below the threshold or itself masked.
+    MEASURE = "measure"
+    # Not about persons (places, money): never masked.
+    PUBLIC = "public"
+
+
 @dataclass(frozen=True)
 class Scope:
     """What an indicator is computed on: one establishment or service (its primary key), one
@@ -128,6 +144,8 @@ class Indicator:
     scopes: frozenset[ScopeKind]
     source: str
     compute: Callable[[Scope, Period], Value] = field(repr=False)
+    disclosure: Disclosure = Disclosure.COUNT
+    base: str | None = None
 
     def applies_to(self, scope: Scope) -> bool:
         return scope.kind in self.scopes
@@ -150,14 +168,21 @@ def register(
     unit: str,
     source: str,
     scopes=ALL_SCOPES,
+    disclosure: Disclosure = Disclosure.COUNT,
+    base: str | None = None,
 ):
-    """Declare the decorated function `compute(scope, period)` as an indicator."""
+    """Declare the decorated function `compute(scope, period)` as an indicator.
+
+    `disclosure` says how the value is masked for viewers who must not see small groups (COUNT by
+    default, the safe choice); a MEASURE names in `base` the COUNT indicator of its population."""
 
     def decorator(compute):
         if code in _REGISTRY:
             raise ValueError(f"Indicateur déjà déclaré : {code}")
         if not (label and definition and formula and unit and source):
             raise ValueError(f"Déclaration incomplète de l'indicateur {code}.")
+        if (Disclosure(disclosure) == Disclosure.MEASURE) != bool(base):
+            raise ValueError(f"L'indicateur {code} : une mesure (et elle seule) nomme sa population (base).")
         _REGISTRY[code] = Indicator(
             code=code,
             label=label,
@@ -167,6 +192,8 @@ def register(
             scopes=frozenset(ScopeKind(kind) for kind in scopes),
             source=source,
             compute=compute,
+            disclosure=Disclosure(disclosure),
+            base=base,
         )
         return compute
 

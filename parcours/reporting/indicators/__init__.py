@@ -1,3 +1,3 @@
 """The indicators, one module per domain; importing this package registers them all."""
 
-from parcours.reporting.indicators import activity, persons, staff  # noqa: F401
+from parcours.reporting.indicators import activity, coordination, finance, persons, staff  # noqa: F401

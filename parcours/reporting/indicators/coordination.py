@@ -1,0 +1,1 @@
+"""Indicators on coordination: waiting lists (`parcours.coordination`)."""

@@ -1,0 +1,1 @@
+"""Indicators from the yearly financial statements (`parcours.finance`)."""
