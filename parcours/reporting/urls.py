@@ -1,3 +1,5 @@
+from parcours.reporting import dashboard_urls, report_urls
+
 app_name = "reporting"
 
-urlpatterns = []
+urlpatterns = [*dashboard_urls.urlpatterns, *report_urls.urlpatterns]
