@@ -1,6 +1,13 @@
 from django.contrib import admin
 
-from parcours.organisations.models import Capacity, Establishment, Gestionnaire, Unit
+from parcours.organisations.models import (
+    Authority,
+    AuthorityAgent,
+    Capacity,
+    Establishment,
+    Gestionnaire,
+    Unit,
+)
 
 
 class EstablishmentInline(admin.TabularInline):
@@ -51,3 +58,17 @@ class EstablishmentAdmin(admin.ModelAdmin):
 
             kwargs["queryset"] = Concept.objects.of("finess-categories").selectable().order_by("label")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class AuthorityAgentInline(admin.TabularInline):
+    model = AuthorityAgent
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Authority)
+class AuthorityAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "region_code", "department_code"]
+    list_filter = ["kind"]
+    search_fields = ["name"]
+    inlines = [AuthorityAgentInline]

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
@@ -136,3 +137,99 @@ class Unit(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AuthorityKind(models.TextChoices):
+    ARS = "ars", "Agence régionale de santé (ARS)"
+    DEPARTEMENT = "departement", "Conseil départemental"
+    MDPH = "mdph", "Maison départementale des personnes handicapées (MDPH)"
+
+
+class Authority(models.Model):
+    """A public authority that funds, authorises or orients: an ARS covers a region, a conseil
+    départemental or an MDPH a department. Its agents see aggregated, masked figures of their
+    territory and nothing about any person (parcours.reporting.permissions)."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField("type", max_length=16, choices=AuthorityKind.choices)
+    name = models.CharField("nom", max_length=200)
+    region_code = models.CharField("région", max_length=2, blank=True, validators=[validate_region])
+    department_code = models.CharField(
+        "département", max_length=3, blank=True, validators=[validate_department]
+    )
+
+    class Meta:
+        verbose_name = "autorité"
+        verbose_name_plural = "autorités"
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(kind=AuthorityKind.ARS, department_code="") & ~models.Q(region_code=""))
+                | (
+                    ~models.Q(kind=AuthorityKind.ARS)
+                    & models.Q(region_code="")
+                    & ~models.Q(department_code="")
+                ),
+                name="authority_territory_matches_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        self.department_code = (self.department_code or "").upper()
+        if self.kind == AuthorityKind.ARS:
+            if not self.region_code or self.department_code:
+                raise ValidationError(
+                    {"region_code": "Une ARS couvre une région : indiquez la région seule."}
+                )
+        elif self.kind and (not self.department_code or self.region_code):
+            raise ValidationError(
+                {
+                    "department_code": (
+                        "Un conseil départemental ou une MDPH couvre un département : indiquez-le seul."
+                    )
+                }
+            )
+
+
+class AuthorityAgentQuerySet(models.QuerySet):
+    def active(self, on=None) -> "AuthorityAgentQuerySet":
+        from django.utils import timezone
+
+        day = on or timezone.localdate()
+        return self.filter(
+            models.Q(start_date__lte=day), models.Q(end_date__isnull=True) | models.Q(end_date__gte=day)
+        )
+
+
+class AuthorityAgent(models.Model):
+    """A user acting for an authority, between two dates."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="authority_agents",
+        verbose_name="compte",
+    )
+    authority = models.ForeignKey(
+        Authority, on_delete=models.CASCADE, related_name="agents", verbose_name="autorité"
+    )
+    start_date = models.DateField("début")
+    end_date = models.DateField("fin", null=True, blank=True)
+
+    objects = AuthorityAgentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "agent d'une autorité"
+        verbose_name_plural = "agents des autorités"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(end_date__isnull=True) | models.Q(end_date__gte=models.F("start_date")),
+                name="authority_agent_dates_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.authority}"

@@ -31,7 +31,15 @@ from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Capacity
 from parcours.records.models import Need, NeedsAssessment, ServiceDelivery
 from parcours.reporting.indicators.persons import overlapping
-from parcours.reporting.registry import OWN_DEFINITION, UNVERIFIED_ANAP, Period, Row, Scope, register
+from parcours.reporting.registry import (
+    OWN_DEFINITION,
+    UNVERIFIED_ANAP,
+    Disclosure,
+    Period,
+    Row,
+    Scope,
+    register,
+)
 
 PRESTATIONS = "prestations"
 HOURS = "heures"
@@ -122,6 +130,8 @@ def services_by_block(scope: Scope, period: Period) -> list[Row]:
     "niveau 2 du code de prestation",
     unit=HOURS,
     source=f"{SERAFIN_SOURCE} ; regroupement et calcul propres à Parcours",
+    disclosure=Disclosure.MEASURE,
+    base="prestations-realisees-par-bloc",
 )
 def hours_by_block(scope: Scope, period: Period) -> list[Row]:
     rows = (
@@ -218,6 +228,8 @@ def presence_days_by_mode(scope: Scope, period: Period) -> list[Row]:
     "(non vérifiée)",
     unit=PERCENT,
     source=UNVERIFIED_ANAP,
+    disclosure=Disclosure.MEASURE,
+    base="personnes-accompagnees-par-mode",
 )
 def occupancy_by_mode(scope: Scope, period: Period) -> list[Row]:
     days = days_by_mode(scope, period)

@@ -28,7 +28,15 @@ from parcours.organisations.enums import SupportMode
 from parcours.people.enums import Gir, Sex
 from parcours.records.enums import ExitReason
 from parcours.records.models import Admission
-from parcours.reporting.registry import OWN_DEFINITION, UNVERIFIED_ANAP, Period, Row, Scope, register
+from parcours.reporting.registry import (
+    OWN_DEFINITION,
+    UNVERIFIED_ANAP,
+    Disclosure,
+    Period,
+    Row,
+    Scope,
+    register,
+)
 
 PERSONS = "personnes"
 ADMISSIONS = "admissions"
@@ -251,6 +259,8 @@ def exits_by_reason(scope: Scope, period: Period) -> list[Row]:
     "(non vérifiée)",
     unit=DAYS,
     source=UNVERIFIED_ANAP,
+    disclosure=Disclosure.MEASURE,
+    base="sorties",
 )
 def mean_length_of_support(scope: Scope, period: Period) -> float | None:
     totals = exits(scope, period).aggregate(

@@ -31,7 +31,15 @@ from django.db.models.functions import Coalesce, Greatest, Least
 
 from parcours.people.enums import Sex
 from parcours.reporting.indicators.persons import years_before
-from parcours.reporting.registry import OWN_DEFINITION, UNVERIFIED_ANAP, Period, Row, Scope, register
+from parcours.reporting.registry import (
+    OWN_DEFINITION,
+    UNVERIFIED_ANAP,
+    Disclosure,
+    Period,
+    Row,
+    Scope,
+    register,
+)
 from parcours.staff.enums import Profession
 from parcours.staff.models import Contract
 
@@ -114,6 +122,8 @@ FTE_DEFINITION = (
     formula="Σ contrats (ETP du contrat × jours de la période couverts par le contrat ÷ jours de la période)",
     unit=FTE,
     source=OWN_DEFINITION,
+    disclosure=Disclosure.MEASURE,
+    base="effectif-fin-de-periode",
 )
 def fte_total(scope: Scope, period: Period) -> float:
     return float(round(sum(fte_by_profession(scope, period).values(), Decimal(0)), 2))
@@ -127,6 +137,8 @@ def fte_total(scope: Scope, period: Period) -> float:
     formula="Σ contrats de la profession (ETP × jours de la période couverts ÷ jours de la période)",
     unit=FTE,
     source=OWN_DEFINITION,
+    disclosure=Disclosure.MEASURE,
+    base="effectif-fin-de-periode",
 )
 def fte_per_profession(scope: Scope, period: Period) -> list[Row]:
     totals = fte_by_profession(scope, period)
@@ -212,6 +224,8 @@ def age_pyramid(scope: Scope, period: Period) -> list[Row]:
     "((effectif au premier jour + effectif au dernier jour) ÷ 2) × 100 (non vérifiée)",
     unit=PERCENT,
     source=UNVERIFIED_ANAP,
+    disclosure=Disclosure.MEASURE,
+    base="effectif-fin-de-periode",
 )
 def staff_turnover(scope: Scope, period: Period) -> float | None:
     totals = scope_contracts(scope).aggregate(
