@@ -92,7 +92,17 @@ LOGIN_PROFESSIONAL = "educatrice"
 LOGIN_DIRECTOR = "directrice"
 LOGIN_GESTIONNAIRE = "direction-gestionnaire"
 LOGIN_ADMIN = "admin"
-DEMO_USERNAMES = (LOGIN_PROFESSIONAL, LOGIN_DIRECTOR, LOGIN_GESTIONNAIRE, LOGIN_ADMIN)
+# Agents of the authorities of the demo's territory: they see aggregates only, masked.
+LOGIN_ARS = "ars"
+LOGIN_DEPARTEMENT = "conseil-departemental"
+DEMO_USERNAMES = (
+    LOGIN_PROFESSIONAL,
+    LOGIN_DIRECTOR,
+    LOGIN_GESTIONNAIRE,
+    LOGIN_ADMIN,
+    LOGIN_ARS,
+    LOGIN_DEPARTEMENT,
+)
 
 OLD_FIRST_NAMES = {
     "F": (
@@ -792,6 +802,24 @@ class DemoGenerator:
             (LOGIN_DIRECTOR, f"direction de l'établissement — {est.name}"),
             (LOGIN_GESTIONNAIRE, f"direction de l'organisme gestionnaire — {self.gestionnaire_names[0]}"),
             (LOGIN_ADMIN, "administration (données de référence, aucun dossier)"),
+            (LOGIN_ARS, f"agence régionale de santé — région {self.region}, chiffres agrégés seulement"),
+            (
+                LOGIN_DEPARTEMENT,
+                f"conseil départemental — département {self.department}, chiffres agrégés seulement",
+            ),
+        ]
+
+    def authorities(self) -> list[tuple[str, str, str, str, str]]:
+        """The demo's authorities: (login, kind, name, region code, department code)."""
+        return [
+            (LOGIN_ARS, "ars", f"Agence régionale de santé (région {self.region})", self.region, ""),
+            (
+                LOGIN_DEPARTEMENT,
+                "departement",
+                f"Conseil départemental (département {self.department})",
+                "",
+                self.department,
+            ),
         ]
 
     def login_names(self) -> dict[str, tuple[str, str]]:

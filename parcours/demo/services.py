@@ -26,7 +26,7 @@ from parcours.demo.generator import (
     Nomenclature,
 )
 from parcours.demo.writers import CopyWriter, OrmWriter, analyze, demo_models, reset_demo_data
-from parcours.organisations.models import Establishment, Gestionnaire
+from parcours.organisations.models import Authority, AuthorityAgent, Establishment, Gestionnaire
 from parcours.people.models import Person
 from parcours.records.models import Goal, Note, ServiceDelivery
 from parcours.staff.models import Professional
@@ -203,6 +203,13 @@ def _generate(
         device = TOTPDevice.objects.create(user=user, name="Démonstration", confirmed=True)
         totp_uris[username] = device.config_url
     generator.attach_users(user_ids)
+    for username, kind, name, region, department in generator.authorities():
+        authority = Authority.objects.create(
+            kind=kind, name=name, region_code=region, department_code=department
+        )
+        AuthorityAgent.objects.create(
+            user_id=user_ids[username], authority=authority, start_date=generator.today
+        )
 
     writer = CopyWriter(connection, generator.now) if bulk else OrmWriter(connection)
     tables = list(generator.tables.values())
