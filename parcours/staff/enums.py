@@ -55,3 +55,15 @@ class Role(models.TextChoices):
     PROFESSIONAL = "professional", "Professionnel(le) de l'établissement"
     ESTABLISHMENT_DIRECTOR = "establishment_director", "Direction de l'établissement"
     GESTIONNAIRE_DIRECTOR = "gestionnaire_director", "Direction de l'organisme gestionnaire"
+
+
+class AbsenceReason(models.TextChoices):
+    """Why a professional is absent; which reasons count in the absenteeism rate is decided by the
+    indicator (parcours.reporting.indicators.staff), not here."""
+
+    SICKNESS = "sickness", "Maladie ordinaire"
+    WORK_INJURY = "work_injury", "Accident du travail ou maladie professionnelle"
+    PARENTAL = "parental", "Maternité, paternité ou adoption"
+    UNPAID = "unpaid", "Congé sans solde ou autre absence non rémunérée"
+    TRAINING = "training", "Formation"
+    OTHER = "other", "Autre motif"

@@ -10,7 +10,7 @@ from django.db.models import Q
 from parcours.core.identifiers import compact, validate_rpps
 from parcours.organisations.models import Establishment, Gestionnaire
 from parcours.people.enums import Sex
-from parcours.staff.enums import ContractType, Profession, Role
+from parcours.staff.enums import AbsenceReason, ContractType, Profession, Role
 
 
 class Professional(models.Model):
@@ -147,5 +147,60 @@ class Membership(models.Model):
             errors["establishment"] = "Ce rôle se rattache à un établissement."
         if self.end_date and self.start_date and self.end_date < self.start_date:
             errors["end_date"] = "La fin précède le début."
+        if errors:
+            raise ValidationError(errors)
+
+
+class Absence(models.Model):
+    """A professional's absence from the work of one contract, first and last day included.
+
+    An absence belongs to the contract it interrupts, so it lies within the contract's dates; a
+    professional with two contracts (two employers, or two part-time positions) absent from both has
+    one absence per contract. Paid holidays and days off are not absences and are not recorded."""
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="absences", verbose_name="contrat"
+    )
+    start_date = models.DateField("premier jour d'absence")
+    end_date = models.DateField("dernier jour d'absence")
+    reason = models.CharField("motif", max_length=20, choices=AbsenceReason.choices)
+
+    class Meta:
+        verbose_name = "absence"
+        verbose_name_plural = "absences"
+        ordering = ["-start_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__gte=models.F("start_date")), name="absence_dates_ordered"
+            ),
+        ]
+        indexes = [models.Index(fields=["contract", "start_date"], name="absence_contract_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} du {self.start_date:%d/%m/%Y} au {self.end_date:%d/%m/%Y}"
+
+    @property
+    def days(self) -> int:
+        """Calendar days of the absence, both ends included."""
+        return (self.end_date - self.start_date).days + 1
+
+    def clean(self):
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = "Le dernier jour d'absence précède le premier."
+        if self.contract_id and self.start_date and self.start_date < self.contract.start_date:
+            errors["start_date"] = (
+                f"L'absence commence avant le début du contrat ({self.contract.start_date:%d/%m/%Y})."
+            )
+        if (
+            self.contract_id
+            and self.end_date
+            and self.contract.end_date
+            and self.end_date > self.contract.end_date
+        ):
+            errors.setdefault(
+                "end_date",
+                f"L'absence se termine après la fin du contrat ({self.contract.end_date:%d/%m/%Y}).",
+            )
         if errors:
             raise ValidationError(errors)
