@@ -6,17 +6,19 @@ tables loaded by the migrations (never invented).
 
 import datetime
 import random
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 from stdnum import luhn
 
 from parcours.accounts.models import User
+from parcours.coordination.models import WaitingListEntry, WaitingListOutcome
 from parcours.nomenclature.models import Concept
 from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Capacity, Establishment, Gestionnaire, Unit
-from parcours.people.enums import IdentityStatus, Sex
-from parcours.people.models import Person, Relative
+from parcours.people.enums import IdentityStatus, MdphDecisionType, Sex
+from parcours.people.models import Deficiency, MdphDecision, Person, Relative
 from parcours.records.enums import NoteCategory
 from parcours.records.models import (
     Admission,
@@ -26,8 +28,8 @@ from parcours.records.models import (
     ProjetPersonnalise,
     ServiceDelivery,
 )
-from parcours.staff.enums import Profession, Role
-from parcours.staff.models import Membership, Professional
+from parcours.staff.enums import AbsenceReason, ContractType, Profession, Role
+from parcours.staff.models import Absence, Contract, Membership, Professional
 
 PASSWORD = "Mot-de-passe-de-test-2026"
 
@@ -236,3 +238,66 @@ class ProjetFactory(factory.django.DjangoModelFactory):
     date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=20))
     review_date = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=345))
     author = factory.SubFactory(ProfessionalFactory)
+
+
+class ContractFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Contract
+
+    professional = factory.SubFactory(ProfessionalFactory, user=None)
+    employer = factory.SubFactory(EstablishmentFactory)
+    contract_type = ContractType.CDI
+    start_date = datetime.date(2020, 1, 1)
+    fte = Decimal("1.00")
+
+
+class AbsenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Absence
+
+    contract = factory.SubFactory(ContractFactory)
+    start_date = datetime.date(2025, 3, 3)
+    end_date = datetime.date(2025, 3, 7)
+    reason = AbsenceReason.SICKNESS
+
+
+class DeficiencyFactory(factory.django.DjangoModelFactory):
+    """`DeficiencyFactory(person=p, code="17")`: a main deficiency coded in the "deficiences" system."""
+
+    class Meta:
+        model = Deficiency
+        exclude = ("code",)
+
+    person = factory.SubFactory(PersonFactory)
+    code = "14"
+    concept = factory.LazyAttribute(lambda o: concept("deficiences", o.code))
+    is_main = True
+
+
+class MdphDecisionFactory(factory.django.DjangoModelFactory):
+    """An orientation towards an establishment category (FINESS code 183 by default, IME)."""
+
+    class Meta:
+        model = MdphDecision
+        exclude = ("category",)
+
+    person = factory.SubFactory(PersonFactory)
+    decision_type = MdphDecisionType.ORIENTATION_ESMS
+    category = "183"
+    orientation_category = factory.LazyAttribute(lambda o: concept("finess-categories", o.category))
+    department_code = "69"
+    decision_date = datetime.date(2024, 6, 1)
+    start_date = datetime.date(2024, 7, 1)
+
+
+class WaitingListEntryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = WaitingListEntry
+
+    person = factory.SubFactory(PersonFactory)
+    establishment = factory.SubFactory(EstablishmentFactory)
+    mode = SupportMode.EXTERNAT
+    registered_on = datetime.date(2025, 1, 15)
+
+    class Params:
+        admitted = factory.Trait(left_on=datetime.date(2025, 9, 1), outcome=WaitingListOutcome.ADMITTED)

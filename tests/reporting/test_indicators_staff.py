@@ -18,19 +18,36 @@ Professionals (sex, birth date, age on 31/12/2025) and their contracts (employer
             A  01/01/2023 -> 30/06/2025  0.50   (31+28+31+30+31+30 = 181 days)
     S5  éducateur spécialisé, M, 01/01/1990 (35)
             C  01/01/2024 -> ongoing     1.00   (another gestionnaire: never counted in A or G)
+
+Theoretical days in 2025 (calendar days of the contract in the period × FTE):
+    A  S1 365 + S2 0.80 × 183 = 146.4 + S3 0.50 × 90 = 45 + S3 275 + S4 0.50 × 181 = 90.5  = 921.9
+    B  S1 0.20 × 365 = 73;  G = 921.9 + 73 = 994.9;  C  S5 365
+
+Absences (contract, reason, dates, days in 2025 × FTE):
+    S1 A  maladie       20/12/2024 -> 10/01/2025   10 × 1.00 = 10    (over the period's start)
+    S1 A  maternité...  01/04/2025 -> 30/04/2025   30 × 1.00 = 30    (not in the rate)
+    S1 B  maladie       01/02/2025 -> 28/02/2025   28 × 0.20 = 5.6   (in B, so in G)
+    S2 A  maladie       22/12/2025 -> 09/01/2026   10 × 0.80 = 8     (over the period's end; a contract
+                                                                      covering half the period)
+    S3 A  formation     10/03/2025 -> 14/03/2025    5 × 0.50 = 2.5   (not in the rate)
+    S3 A  autre         02/05/2025 -> 02/05/2025    1 × 1.00 = 1     (not in the rate)
+    S4 A  AT/MP         01/06/2025 -> 30/06/2025   30 × 0.50 = 15    (a 0.5 FTE contract, to its last day)
+    S5 C  sans solde    01/09/2025 -> 30/09/2025   30 × 1.00 = 30    (not in the rate)
 """
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
 
 from parcours.people.enums import Sex
 from parcours.reporting import registry
 from parcours.reporting.indicators.staff import AGE_BANDS, NO_AGE, NO_SEX
-from parcours.reporting.registry import OWN_DEFINITION, UNVERIFIED_ANAP, Period, Scope
-from parcours.staff.enums import ContractType, Profession
-from parcours.staff.models import Contract
+from parcours.reporting.registry import OWN_DEFINITION, UNVERIFIED_ANAP, Disclosure, Period, Scope
+from parcours.staff.enums import AbsenceReason, ContractType, Profession
+from parcours.staff.models import Absence, Contract
 from tests.factories import EstablishmentFactory, GestionnaireFactory, ProfessionalFactory
 
 pytestmark = pytest.mark.django_db
@@ -56,7 +73,7 @@ def data():
         )
 
     def contract(who, where, start, end, fte, kind=ContractType.CDI):
-        Contract.objects.create(
+        return Contract.objects.create(
             professional=who,
             employer=where,
             contract_type=kind,
@@ -65,19 +82,34 @@ def data():
             fte=Decimal(fte),
         )
 
+    def absent(under, reason, start, end):
+        absence = Absence(contract=under, reason=reason, start_date=start, end_date=end)
+        absence.full_clean()
+        absence.save()
+
     s1 = professional(Profession.EDUCATEUR_SPECIALISE, Sex.FEMALE, D(1985, 4, 12))
-    contract(s1, a, D(2020, 1, 1), None, "1.00")
-    contract(s1, b, D(2024, 1, 1), None, "0.20")
+    s1a = contract(s1, a, D(2020, 1, 1), None, "1.00")
+    s1b = contract(s1, b, D(2024, 1, 1), None, "0.20")
     s2 = professional(Profession.INFIRMIER, Sex.MALE, D(2000, 12, 31))
-    contract(s2, a, D(2025, 7, 2), None, "0.80", ContractType.CDD)
+    s2a = contract(s2, a, D(2025, 7, 2), None, "0.80", ContractType.CDD)
     s3 = professional(Profession.AIDE_SOIGNANT, Sex.FEMALE, D(1961, 1, 1))
-    contract(s3, a, D(2025, 1, 1), D(2025, 3, 31), "0.50", ContractType.CDD)
-    contract(s3, a, D(2025, 4, 1), None, "1.00")
+    s3a1 = contract(s3, a, D(2025, 1, 1), D(2025, 3, 31), "0.50", ContractType.CDD)
+    s3a2 = contract(s3, a, D(2025, 4, 1), None, "1.00")
     s4 = professional(Profession.PSYCHOLOGUE, "", None)
-    contract(s4, a, D(2023, 1, 1), D(2025, 6, 30), "0.50")
+    s4a = contract(s4, a, D(2023, 1, 1), D(2025, 6, 30), "0.50")
     s5 = professional(Profession.EDUCATEUR_SPECIALISE, Sex.MALE, D(1990, 1, 1))
-    contract(s5, c, D(2024, 1, 1), None, "1.00")
+    s5c = contract(s5, c, D(2024, 1, 1), None, "1.00")
+
+    absent(s1a, AbsenceReason.SICKNESS, D(2024, 12, 20), D(2025, 1, 10))
+    absent(s1a, AbsenceReason.PARENTAL, D(2025, 4, 1), D(2025, 4, 30))
+    absent(s1b, AbsenceReason.SICKNESS, D(2025, 2, 1), D(2025, 2, 28))
+    absent(s2a, AbsenceReason.SICKNESS, D(2025, 12, 22), D(2026, 1, 9))
+    absent(s3a1, AbsenceReason.TRAINING, D(2025, 3, 10), D(2025, 3, 14))
+    absent(s3a2, AbsenceReason.OTHER, D(2025, 5, 2), D(2025, 5, 2))
+    absent(s4a, AbsenceReason.WORK_INJURY, D(2025, 6, 1), D(2025, 6, 30))
+    absent(s5c, AbsenceReason.UNPAID, D(2025, 9, 1), D(2025, 9, 30))
     return {
+        "S4A": s4a,
         "A": Scope.establishment(a),
         "B": Scope.establishment(b),
         "C": Scope.establishment(c),
@@ -186,7 +218,8 @@ def test_empty_period_and_empty_scope(data):
         assert value("etp-sur-la-periode", scope, period) == 0.0
         assert value("effectif-fin-de-periode", scope, period) == 0
         assert value("taux-de-rotation-du-personnel", scope, period) is None
-        for code in ("etp-par-profession", "pyramide-des-ages-du-personnel"):
+        assert value("taux-d-absenteisme", scope, period) is None
+        for code in ("etp-par-profession", "pyramide-des-ages-du-personnel", "jours-d-absence-par-motif"):
             rows = value(code, scope, period)
             assert rows and all(n == 0 for _label, n in rows)
 
@@ -198,13 +231,16 @@ def test_counts_are_single_aggregate_queries(data, django_assert_num_queries):
         "effectif-fin-de-periode",
         "pyramide-des-ages-du-personnel",
         "taux-de-rotation-du-personnel",
+        "jours-d-absence-par-motif",
     ):
         with django_assert_num_queries(1):
             value(code, data["84"])
+    with django_assert_num_queries(2):  # theoretical days, then absence days
+        value("taux-d-absenteisme", data["84"])
 
 
 def test_results_hold_no_personal_data(data):
-    for code in ("etp-par-profession", "pyramide-des-ages-du-personnel"):
+    for code in ("etp-par-profession", "pyramide-des-ages-du-personnel", "jours-d-absence-par-motif"):
         for label, n in value(code, data["84"]):
             assert isinstance(label, str) and "Nomdetest" not in label
             assert isinstance(n, int | float)
@@ -217,5 +253,109 @@ def test_declarations():
         assert registry.get(code).source == OWN_DEFINITION
     pyramid = registry.get("pyramide-des-ages-du-personnel")
     assert pyramid.source == OWN_DEFINITION and "choix de Parcours" in pyramid.definition
-    with pytest.raises(LookupError):
-        registry.get("taux-d-absenteisme")  # Parcours holds no absence data
+    rate = registry.get("taux-d-absenteisme")
+    assert rate.source == UNVERIFIED_ANAP and "non vérifiée" in rate.definition
+    # The reasons counted are stated, and the exclusions the reference asks to decide.
+    for words in ("maladie ordinaire", "accident du travail", "maternité", "formation", "calendaires"):
+        assert words in rate.definition
+    assert (rate.unit, rate.disclosure, rate.base) == ("%", Disclosure.MEASURE, "effectif-fin-de-periode")
+    by_reason = registry.get("jours-d-absence-par-motif")
+    assert by_reason.source == OWN_DEFINITION and "ETP" in by_reason.unit
+    assert (by_reason.disclosure, by_reason.base) == (Disclosure.MEASURE, "effectif-fin-de-periode")
+
+
+SICK = "Maladie ordinaire"
+INJURY = "Accident du travail ou maladie professionnelle"
+PARENTAL = "Maternité, paternité ou adoption"
+UNPAID = "Congé sans solde ou autre absence non rémunérée"
+TRAINING = "Formation"
+OTHER = "Autre motif"
+
+
+def test_absenteeism_rate(data):
+    # A: maladie 10 (S1, from 01/01) + 8 (S2, to 31/12) + AT/MP 15 (S4 at 0.50) = 33 days × FTE;
+    # 33 / 921.9 × 100 = 3.58. Maternité (30), formation (2.5) and "autre" (1) are left out.
+    assert value("taux-d-absenteisme", data["A"]) == 3.6
+    # G adds S1's sick leave in B (5.6) and her 0.20 FTE there (73): 38.6 / 994.9 × 100 = 3.88.
+    assert value("taux-d-absenteisme", data["G"]) == 3.9
+    # B alone: 5.6 / 73 × 100 = 7.67.
+    assert value("taux-d-absenteisme", data["B"]) == 7.7
+    # C: S5's unpaid leave does not count: 0 / 365.
+    assert value("taux-d-absenteisme", data["C"]) == 0.0
+
+
+def test_absenteeism_rate_over_a_partial_period(data):
+    # January 2025 in A (31 days): S1 1.00 × 31 + S3 0.50 × 31 + S4 0.50 × 31 = 62 theoretical days;
+    # S1's sick leave covers 01/01 -> 10/01: 10 days. 10 / 62 × 100 = 16.13.
+    assert value("taux-d-absenteisme", data["A"], Period(D(2025, 1, 1), D(2025, 1, 31))) == 16.1
+    # 10/01 alone: S1 absent (1.00) out of 1.00 + 0.50 + 0.50 = 2.00: 50 %.
+    assert value("taux-d-absenteisme", data["A"], Period(D(2025, 1, 10), D(2025, 1, 10))) == 50.0
+    # 11/01 alone: S1 is back.
+    assert value("taux-d-absenteisme", data["A"], Period(D(2025, 1, 11), D(2025, 1, 11))) == 0.0
+    # 2026 so far, up to 09/01 in A: S1, S2 0.80 and S3 1.00 in force, 9 days: 9 + 7.2 + 9 = 25.2;
+    # S2 absent 01/01 -> 09/01: 9 × 0.80 = 7.2. 7.2 / 25.2 × 100 = 28.57.
+    assert value("taux-d-absenteisme", data["A"], Period(D(2026, 1, 1), D(2026, 1, 9))) == 28.6
+
+
+def test_absence_days_by_reason(data):
+    rows = value("jours-d-absence-par-motif", data["A"])
+    assert rows == [
+        (SICK, 18.0),  # S1 10 + S2 8
+        (INJURY, 15.0),  # S4: 30 days at 0.50
+        (PARENTAL, 30.0),
+        (UNPAID, 0.0),
+        (TRAINING, 2.5),  # S3: 5 days at 0.50
+        (OTHER, 1.0),
+    ]
+    assert nonzero(value("jours-d-absence-par-motif", data["B"])) == {SICK: 5.6}  # 28 days at 0.20
+    assert nonzero(value("jours-d-absence-par-motif", data["G"]))[SICK] == 23.6
+    assert nonzero(value("jours-d-absence-par-motif", data["C"])) == {UNPAID: 30.0}
+    # S1's sick leave, 20/12/2024 -> 10/01/2025: 12 days in 2024, 10 in 2025.
+    rows = value("jours-d-absence-par-motif", data["A"], Period.year(2024))
+    assert nonzero(rows) == {SICK: 12.0}
+
+
+def test_an_absence_counts_only_within_its_contract(data):
+    # Written without the model's checks (an import, say): 25/06 -> 05/07 under S4's contract, which
+    # ends on 30/06. Only 25/06 -> 30/06 counts: 6 days × 0.50 = 3. A: (33 + 3) / 921.9 × 100 = 3.9.
+    Absence.objects.create(
+        contract=data["S4A"], reason=AbsenceReason.SICKNESS, start_date=D(2025, 6, 25), end_date=D(2025, 7, 5)
+    )
+    assert value("taux-d-absenteisme", data["A"]) == 3.9
+    assert nonzero(value("jours-d-absence-par-motif", data["A"]))[SICK] == 21.0
+    # July alone: S4's contract is over, the absence counts for nothing.
+    assert nonzero(value("jours-d-absence-par-motif", data["A"], Period(D(2025, 7, 1), D(2025, 7, 31)))) == {}
+
+
+def test_absence_rules(data):
+    contract = data["S4A"]  # 01/01/2023 -> 30/06/2025
+
+    def errors(start, end):
+        with pytest.raises(ValidationError) as caught:
+            Absence(
+                contract=contract, reason=AbsenceReason.SICKNESS, start_date=start, end_date=end
+            ).full_clean()
+        return caught.value.message_dict
+
+    assert errors(D(2025, 3, 10), D(2025, 3, 9)) == {
+        "end_date": ["Le dernier jour d'absence précède le premier."]
+    }
+    assert errors(D(2022, 12, 31), D(2023, 1, 5)) == {
+        "start_date": ["L'absence commence avant le début du contrat (01/01/2023)."]
+    }
+    assert errors(D(2025, 6, 30), D(2025, 7, 1)) == {
+        "end_date": ["L'absence se termine après la fin du contrat (30/06/2025)."]
+    }
+    # The contract's first and last days, and a single day, are allowed.
+    for start, end in ((D(2023, 1, 1), D(2023, 1, 1)), (D(2025, 6, 1), D(2025, 6, 30))):
+        Absence(contract=contract, reason=AbsenceReason.OTHER, start_date=start, end_date=end).full_clean()
+    with pytest.raises(ValidationError) as caught:
+        Absence(
+            contract=contract, reason="conges_payes", start_date=D(2024, 1, 1), end_date=D(2024, 1, 2)
+        ).full_clean()
+    assert "reason" in caught.value.message_dict
+    # The database refuses an absence that ends before it starts, whoever writes it.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Absence.objects.create(
+            contract=contract, reason=AbsenceReason.OTHER, start_date=D(2024, 2, 2), end_date=D(2024, 2, 1)
+        )

@@ -1,4 +1,4 @@
-"""Indicators on the staff: full-time equivalents, headcount, age pyramid and turnover.
+"""Indicators on the staff: full-time equivalents, headcount, age pyramid, turnover and absences.
 
 Everything is counted by the database (aggregate queries on the contracts whose employer is one of
 the scope's establishments); no professional is ever loaded in Python and no result holds personal
@@ -8,7 +8,8 @@ data. Team memberships (who may work on which records) are not employment and ar
 after it. A professional counts once in a headcount however many of their contracts are in force, so
 a gestionnaire counts once a professional employed by two of its establishments.
 
-Absenteeism is not computed: Parcours does not hold the staff's absences.
+Absences are those recorded under the contracts (`staff.Absence`): a day counts in calendar days,
+weighted by the FTE of the contract it interrupts, like the theoretical days it is compared with.
 """
 
 import datetime
@@ -40,12 +41,17 @@ from parcours.reporting.registry import (
     Scope,
     register,
 )
-from parcours.staff.enums import Profession
-from parcours.staff.models import Contract
+from parcours.staff.enums import AbsenceReason, Profession
+from parcours.staff.models import Absence, Contract
 
 FTE = "ETP"
 PROFESSIONALS = "professionnels"
 PERCENT = "%"
+FTE_DAYS = "jours × ETP"
+
+# The reasons counted in the absenteeism rate: a choice of Parcours (the usual definition asks each
+# user to state which reasons it counts). Change it here, and in the indicator's definition.
+ABSENTEEISM_REASONS = (AbsenceReason.SICKNESS, AbsenceReason.WORK_INJURY)
 
 # Age bands of the pyramid at the last day of the period, as (first age, label): five-year bands
 # from 25 to 64, with everything under 25 and from 65 grouped. A choice of Parcours, not taken from a
@@ -238,3 +244,112 @@ def staff_turnover(scope: Scope, period: Period) -> float | None:
     if not mean_headcount:
         return None
     return round((totals["entries"] + totals["exits"]) / 2 / mean_headcount * 100, 1)
+
+
+def covered(start, end, first: datetime.date, last: datetime.date) -> ExpressionWrapper:
+    """Last day minus first day of the part of [start, end] within [first, last] (and within the
+    further bounds: each of `start` and `end` may be a list of expressions), as a duration: add 1 day per
+    row for the days covered, both ends included. Only meaningful on rows that overlap all the bounds."""
+    first_day = Value(first, output_field=DateField())
+    last_day = Value(last, output_field=DateField())
+    return ExpressionWrapper(
+        Least(*end, last_day) - Greatest(*start, first_day),
+        output_field=DurationField(),
+    )
+
+
+def theoretical_days(scope: Scope, period: Period) -> Decimal:
+    """Σ contracts of the scope (calendar days of the contract within the period × its FTE)."""
+    span = covered([F("start_date")], [Coalesce(F("end_date"), Value(period.end))], period.start, period.end)
+    rows = overlapping(scope, period).values("fte").annotate(span=Sum(span), n=Count("pk")).order_by()
+    return sum((row["fte"] * (row["span"].days + row["n"]) for row in rows), Decimal(0))
+
+
+def absence_days_by_reason(scope: Scope, period: Period) -> dict[str, Decimal]:
+    """{reason: Σ absences (calendar days of the absence within the period and its contract × the FTE of
+    its contract)}, unrounded. The database sums the days per reason and FTE; Python multiplies."""
+    span = covered(
+        [F("start_date"), F("contract__start_date")],
+        [F("end_date"), Coalesce(F("contract__end_date"), Value(period.end)), Value(period.end)],
+        period.start,
+        period.end,
+    )
+    rows = (
+        Absence.objects.filter(
+            # The absence, its contract and the period overlap two by two, so the three share a day.
+            Q(contract__employer__in=scope.establishments()),
+            Q(start_date__lte=period.end),
+            Q(end_date__gte=period.start),
+            Q(contract__start_date__lte=period.end),
+            Q(contract__end_date__isnull=True) | Q(contract__end_date__gte=period.start),
+            Q(end_date__gte=F("contract__start_date")),
+            Q(contract__end_date__isnull=True) | Q(start_date__lte=F("contract__end_date")),
+        )
+        .values("reason", "contract__fte")
+        .annotate(span=Sum(span), n=Count("pk"))
+        .order_by()
+    )
+    totals: dict[str, Decimal] = {}
+    for row in rows:
+        days = row["span"].days + row["n"]
+        totals[row["reason"]] = totals.get(row["reason"], Decimal(0)) + row["contract__fte"] * days
+    return totals
+
+
+ABSENCE_DAYS_DEFINITION = (
+    "Les jours sont des jours calendaires (week-ends et jours fériés compris), comptés dans la période "
+    "et dans les dates du contrat, et pondérés par l'ETP du contrat : une absence de 10 jours sous un "
+    "contrat à 0,5 ETP compte 5 jours × ETP. Une absence compte pour le contrat qu'elle interrompt, dans "
+    "l'établissement employeur de ce contrat."
+)
+
+
+@register(
+    code="taux-d-absenteisme",
+    label="Taux d'absentéisme sur la période",
+    definition=(
+        "Jours d'absence ÷ jours théoriques travaillés × 100 sur la période. Définition usuelle, non "
+        "vérifiée auprès du guide des indicateurs de l'ANAP, qui laisse à préciser les motifs retenus. "
+        "Choix de Parcours : sont comptées les absences pour maladie ordinaire et pour accident du travail "
+        "ou maladie professionnelle ; les congés de maternité, de paternité ou d'adoption, la formation, "
+        "les congés sans solde et les autres motifs sont exclus. " + ABSENCE_DAYS_DEFINITION + " Jours "
+        "théoriques : pour chaque contrat du périmètre, ses jours calendaires dans la période × son ETP "
+        "(congés payés et repos non déduits). Sans jour théorique, l'indicateur n'est pas calculable "
+        "(aucune valeur). Arrondi à 0,1."
+    ),
+    formula="Σ absences pour maladie ordinaire ou AT/MP (jours de l'absence dans la période et le contrat "
+    "× ETP du contrat) ÷ Σ contrats (jours du contrat dans la période × ETP du contrat) × 100 (non vérifiée)",
+    unit=PERCENT,
+    source=UNVERIFIED_ANAP,
+    disclosure=Disclosure.MEASURE,
+    base="effectif-fin-de-periode",
+)
+def absenteeism_rate(scope: Scope, period: Period) -> float | None:
+    theoretical = theoretical_days(scope, period)
+    if not theoretical:
+        return None
+    absences = absence_days_by_reason(scope, period)
+    absent = sum((absences.get(reason, Decimal(0)) for reason in ABSENTEEISM_REASONS), Decimal(0))
+    return float(round(absent / theoretical * 100, 1))
+
+
+@register(
+    code="jours-d-absence-par-motif",
+    label="Jours d'absence sur la période, par motif (jours × ETP)",
+    definition=(
+        "Les absences du personnel des établissements et services du périmètre sur la période, tous "
+        "motifs, en jours pondérés par l'ETP et réparties selon leur motif (maladie ordinaire, accident du "
+        "travail ou maladie professionnelle, maternité / paternité / adoption, congé sans solde, "
+        "formation, autre). " + ABSENCE_DAYS_DEFINITION + " Les deux premières lignes forment le "
+        "numérateur du taux d'absentéisme (voir « taux-d-absenteisme »). Arrondi à 0,01 par motif."
+    ),
+    formula="Σ absences du motif (jours de l'absence dans la période et dans le contrat × ETP du contrat), "
+    "par motif",
+    unit=FTE_DAYS,
+    source=OWN_DEFINITION,
+    disclosure=Disclosure.MEASURE,
+    base="effectif-fin-de-periode",
+)
+def absence_days_per_reason(scope: Scope, period: Period) -> list[Row]:
+    totals = absence_days_by_reason(scope, period)
+    return [(label, float(round(totals.get(value, Decimal(0)), 2))) for value, label in AbsenceReason.choices]
