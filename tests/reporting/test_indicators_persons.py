@@ -19,6 +19,10 @@ Persons (age on 31/12/2025) and their admissions:
     P7  F, born 05/05/1990 (35), no GIR  A externat  01/01/2026 -> ongoing        (after the period)
     P8  M, born 31/12/2020 (5), no GIR   A externat  01/03/2023 -> 15/01/2025 "128" (686 days: 366 to
                                                      01/03/2024, 306 to 01/01/2025, 14 more)
+
+Main deficiency (code of the "deficiences" system; associated ones do not count):
+    P1 "02" (and "14" associated), P2 none (only "28" associated), P3 "14", P4 "02", P5 none, P6 "17",
+    P7 none, P8 "02".
 """
 
 import datetime
@@ -28,9 +32,21 @@ import pytest
 from parcours.organisations.enums import SupportMode
 from parcours.people.enums import Sex
 from parcours.reporting import registry
-from parcours.reporting.indicators.persons import AGE_BANDS, NO_EXIT_REASON, NO_GIR, years_before
-from parcours.reporting.registry import UNVERIFIED_ANAP, Period, Scope, ScopeKind
-from tests.factories import AdmissionFactory, EstablishmentFactory, GestionnaireFactory, PersonFactory
+from parcours.reporting.indicators.persons import (
+    AGE_BANDS,
+    NO_EXIT_REASON,
+    NO_GIR,
+    NO_MAIN_DEFICIENCY,
+    years_before,
+)
+from parcours.reporting.registry import UNVERIFIED_ANAP, Disclosure, Period, Scope, ScopeKind
+from tests.factories import (
+    AdmissionFactory,
+    DeficiencyFactory,
+    EstablishmentFactory,
+    GestionnaireFactory,
+    PersonFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -72,6 +88,16 @@ def data():
     admit(p7, a, SupportMode.EXTERNAT, D(2026, 1, 1))
     p8 = person(Sex.MALE, D(2020, 12, 31))
     admit(p8, a, SupportMode.EXTERNAT, D(2023, 3, 1), D(2025, 1, 15), "128")
+    for who, code, is_main in (
+        (p1, "02", True),
+        (p1, "14", False),
+        (p2, "28", False),
+        (p3, "14", True),
+        (p4, "02", True),
+        (p6, "17", True),
+        (p8, "02", True),
+    ):
+        DeficiencyFactory(person=who, code=code, is_main=is_main)
     return {
         "A": Scope.establishment(a),
         "B": Scope.establishment(b),
@@ -183,6 +209,61 @@ def test_by_gir_with_a_line_for_no_gir(data):
     assert len(rows) == 7
 
 
+AUTISM = "02 – Troubles du spectre de l'autisme"
+TDI = "14 – Troubles du développement intellectuel (TDI)"
+
+
+def test_by_main_deficiency(data):
+    rows = value("personnes-accompagnees-par-deficience-principale", data["84"])
+    # Every code of the system, in its order (01 to 68 but for 15 and 20: 66 codes), then the persons
+    # without a main deficiency.
+    assert len(rows) == 67
+    assert rows[0] == ("01 – Troubles des conduites alimentaires (TCA)", 0)
+    assert rows[-2][0].startswith("68 – Troubles cognitifs ou du comportement")
+    assert rows[-1] == (NO_MAIN_DEFICIENCY, 2)  # P2 (an associated deficiency only) and P5
+    # P1 and P8; P4 (also "02") is not supported in 2025. P1's associated "14" does not count.
+    assert nonzero(rows) == {AUTISM: 2, TDI: 1, NO_MAIN_DEFICIENCY: 2}
+    # The rows add up to the persons supported: 5.
+    assert sum(n for _label, n in rows) == 5
+    # A: P2, admitted twice, counts once among the persons without a main deficiency.
+    assert nonzero(value("personnes-accompagnees-par-deficience-principale", data["A"])) == {
+        AUTISM: 2,
+        TDI: 1,
+        NO_MAIN_DEFICIENCY: 1,
+    }
+    # G: P3, supported in A and B, counts once.
+    assert nonzero(value("personnes-accompagnees-par-deficience-principale", data["G"]))[TDI] == 1
+    assert nonzero(value("personnes-accompagnees-par-deficience-principale", data["11"])) == {
+        "17 – Polyhandicap": 1
+    }
+    # 2024 in B: P4, whose support ended on 31/12/2024.
+    rows = value("personnes-accompagnees-par-deficience-principale", data["B"], Period.year(2024))
+    assert nonzero(rows) == {AUTISM: 1}
+
+
+def test_weighted_mean_gir(data):
+    # Region 84: P2 GIR 2 (840 points) and P5 GIR 6 (70); P1, P3 and P8 have no GIR and do not count.
+    # (840 + 70) / 2 = 455.
+    assert value("gir-moyen-pondere", data["84"]) == 455
+    assert value("gir-moyen-pondere", data["A"]) == 840  # P2 only, admitted twice, counted once
+    assert value("gir-moyen-pondere", data["H"]) == 70  # P5; P6 has no GIR
+    # B: P3 has no GIR (P4's GIR 4 is not counted: her support ended in 2024).
+    assert value("gir-moyen-pondere", data["B"]) is None
+    assert value("gir-moyen-pondere", data["B"], Period.year(2024)) == 420
+
+
+def test_weighted_mean_gir_is_rounded_to_the_unit(data):
+    a = data["A"].establishments().get()
+    for _ in range(2):
+        who = PersonFactory(gir=5)
+        AdmissionFactory(person=who, establishment=a, start_date=D(2025, 3, 1))
+    # A: P2 840 + 2 × 250 = 1340 points for 3 persons: 446.67, so 447. Counting P2 once per admission
+    # would give (2 × 840 + 500) / 4 = 545.
+    assert value("gir-moyen-pondere", data["A"]) == 447
+    # Region 84: 840 + 70 + 2 × 250 = 1410 for 4 persons: 352.5, rounded half up to 353.
+    assert value("gir-moyen-pondere", data["84"]) == 353
+
+
 def test_admissions_and_exits(data):
     # A: P2 twice (01/02, 01/06), P3 (10/05); G adds P3 in B (10/07).
     assert value("admissions", data["A"]) == 3
@@ -245,11 +326,13 @@ def test_empty_period_and_empty_scope(data):
         assert value("admissions", scope, period) == 0
         assert value("sorties", scope, period) == 0
         assert value("duree-moyenne-accompagnement", scope, period) is None
+        assert value("gir-moyen-pondere", scope, period) is None
         for code in (
             "personnes-accompagnees-par-sexe",
             "personnes-accompagnees-par-age",
             "personnes-accompagnees-par-mode",
             "personnes-accompagnees-par-gir",
+            "personnes-accompagnees-par-deficience-principale",
             "sorties-par-motif",
         ):
             rows = value(code, scope, period)
@@ -262,6 +345,10 @@ def test_counts_are_single_aggregate_queries(data, django_assert_num_queries):
             value(code, data["84"])
     with django_assert_num_queries(1):
         value("duree-moyenne-accompagnement", data["A"])
+    with django_assert_num_queries(1):
+        value("gir-moyen-pondere", data["84"])
+    with django_assert_num_queries(2):  # the codes of the system, then the counts
+        value("personnes-accompagnees-par-deficience-principale", data["84"])
 
 
 def test_results_hold_no_personal_data(data):
@@ -287,6 +374,8 @@ def test_registry_declarations():
         "sorties",
         "sorties-par-motif",
         "duree-moyenne-accompagnement",
+        "personnes-accompagnees-par-deficience-principale",
+        "gir-moyen-pondere",
     } <= set(codes)
     for indicator in indicators:
         assert indicator.label and indicator.definition and indicator.formula and indicator.unit
@@ -294,6 +383,12 @@ def test_registry_declarations():
         if indicator.source == UNVERIFIED_ANAP:
             assert "non vérifiée" in indicator.definition
     assert registry.get("duree-moyenne-accompagnement").source == UNVERIFIED_ANAP
+    gmp = registry.get("gir-moyen-pondere")
+    assert gmp.source == UNVERIFIED_ANAP and "grille n'a pas été lue dans le texte officiel" in gmp.definition
+    assert "GIR 1 = 1000" in gmp.definition and "GIR 6 = 70" in gmp.definition
+    assert (gmp.disclosure, gmp.base) == (Disclosure.MEASURE, "personnes-accompagnees")
+    by_deficiency = registry.get("personnes-accompagnees-par-deficience-principale")
+    assert "JDV_J35" in by_deficiency.source and by_deficiency.disclosure == Disclosure.COUNT
     assert "tranches" in registry.get("personnes-accompagnees-par-age").definition
     with pytest.raises(LookupError):
         registry.get("taux-d-occupation-invente")

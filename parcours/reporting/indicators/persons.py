@@ -18,14 +18,18 @@ from django.db.models import (
     ExpressionWrapper,
     F,
     IntegerField,
+    OuterRef,
     Q,
+    Subquery,
     Sum,
     Value,
     When,
 )
 
+from parcours.nomenclature.models import Concept
 from parcours.organisations.enums import SupportMode
 from parcours.people.enums import Gir, Sex
+from parcours.people.models import Deficiency
 from parcours.records.enums import ExitReason
 from parcours.records.models import Admission
 from parcours.reporting.registry import (
@@ -58,6 +62,12 @@ AGE_BANDS = (
     (75, "75 ans et plus"),
 )
 NO_GIR = "GIR non renseigné"
+NO_MAIN_DEFICIENCY = "Déficience principale non renseignée"
+DEFICIENCIES = "deficiences"
+GIR_POINTS_UNIT = "points GIR"
+# Points of each GIR in the weighted mean (GMP), as given by the usual definition; this grid was not
+# read in the official text (docs: anap-indicators reference, section 3): check it before relying on it.
+GIR_POINTS = {Gir.GIR_1: 1000, Gir.GIR_2: 840, Gir.GIR_3: 660, Gir.GIR_4: 420, Gir.GIR_5: 250, Gir.GIR_6: 70}
 NO_EXIT_REASON = "Motif non renseigné"
 
 
@@ -191,6 +201,64 @@ def persons_by_gir(scope: Scope, period: Period) -> list[Row]:
     rows = [(label, counts.get(value, 0)) for value, label in Gir.choices]
     rows.append((NO_GIR, counts.get(None, 0)))
     return rows
+
+
+@register(
+    code="personnes-accompagnees-par-deficience-principale",
+    label="Personnes accompagnées sur la période, par déficience principale",
+    definition=(
+        "Les personnes accompagnées sur la période (voir « personnes-accompagnees »), réparties selon la "
+        "déficience principale inscrite dans leur dossier au moment du calcul, codée dans la nomenclature "
+        "des troubles et déficiences chargée dans Parcours (spécialisations de prise en charge du ROR, "
+        "JDV_J35), dans l'ordre de ses codes. Les personnes sans déficience principale forment la dernière "
+        "ligne : le total égale l'indicateur global. Les déficiences associées ne sont pas comptées."
+    ),
+    formula="nombre de personnes distinctes accompagnées sur la période, par code de leur déficience "
+    "principale (et non renseignée)",
+    unit=PERSONS,
+    source="ANS, JDV_J35-SpecialisationDePriseEnCharge-ROR (codes des déficiences) ; comptage propre à "
+    "Parcours",
+)
+def persons_by_main_deficiency(scope: Scope, period: Period) -> list[Row]:
+    main = Deficiency.objects.filter(
+        person=OuterRef("person"), is_main=True, concept__system__slug=DEFICIENCIES
+    ).values("concept__code")[:1]
+    counts = persons_by(overlapping(scope, period), Subquery(main))
+    concepts = Concept.objects.of(DEFICIENCIES).order_by("sort_key").values_list("code", "label")
+    rows = [(f"{code} – {label}" if label else code, counts.pop(code, 0)) for code, label in concepts]
+    # What is left is the persons without a main deficiency (None).
+    rows.append((NO_MAIN_DEFICIENCY, sum(counts.values())))
+    return rows
+
+
+@register(
+    code="gir-moyen-pondere",
+    label="GIR moyen pondéré (GMP) des personnes accompagnées sur la période",
+    definition=(
+        "Σ (personnes de chaque GIR × points du GIR) ÷ personnes ayant un GIR, parmi les personnes "
+        "accompagnées sur la période (voir « personnes-accompagnees ») dont le GIR est renseigné. "
+        "Définition usuelle, non vérifiée auprès du guide des indicateurs de l'ANAP. Points retenus : "
+        "GIR 1 = 1000, GIR 2 = 840, GIR 3 = 660, GIR 4 = 420, GIR 5 = 250, GIR 6 = 70 ; cette grille n'a "
+        "pas été lue dans le texte officiel (non vérifiée). Le GIR est celui inscrit dans le dossier au "
+        "moment du calcul (voir « personnes-accompagnees-par-gir »), et la population est celle des "
+        "personnes accompagnées sur toute la période, pas celle présente à une date. Les personnes sans "
+        "GIR ne comptent pas ; si aucune n'a de GIR, l'indicateur n'est pas calculable (aucune valeur). "
+        "Arrondi à l'unité (une demie vers le haut)."
+    ),
+    formula="Σ (personnes accompagnées du GIR × points du GIR) ÷ personnes accompagnées ayant un GIR "
+    "(non vérifiée)",
+    unit=GIR_POINTS_UNIT,
+    source=UNVERIFIED_ANAP,
+    disclosure=Disclosure.MEASURE,
+    base="personnes-accompagnees",
+)
+def weighted_mean_gir(scope: Scope, period: Period) -> int | None:
+    counts = persons_by(overlapping(scope, period), F("person__gir"))
+    persons = sum(counts.get(gir, 0) for gir in GIR_POINTS)
+    if not persons:
+        return None
+    points = sum(counts.get(gir, 0) * value for gir, value in GIR_POINTS.items())
+    return (2 * points + persons) // (2 * persons)  # nearest unit, a half up
 
 
 @register(
