@@ -36,19 +36,21 @@ Absences (contract, reason, dates, days in 2025 × FTE):
 """
 
 import datetime
+import random
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
+from parcours.demo.absences import create_demo_absences
 from parcours.people.enums import Sex
 from parcours.reporting import registry
 from parcours.reporting.indicators.staff import AGE_BANDS, NO_AGE, NO_SEX
 from parcours.reporting.registry import OWN_DEFINITION, UNVERIFIED_ANAP, Disclosure, Period, Scope
 from parcours.staff.enums import AbsenceReason, ContractType, Profession
 from parcours.staff.models import Absence, Contract
-from tests.factories import EstablishmentFactory, GestionnaireFactory, ProfessionalFactory
+from tests.factories import ContractFactory, EstablishmentFactory, GestionnaireFactory, ProfessionalFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -359,3 +361,46 @@ def test_absence_rules(data):
         Absence.objects.create(
             contract=contract, reason=AbsenceReason.OTHER, start_date=D(2024, 2, 2), end_date=D(2024, 2, 1)
         )
+
+
+def test_demo_absences_satisfy_the_rules():
+    today, since = D(2026, 6, 30), D(2023, 7, 1)
+    employer = EstablishmentFactory()
+    woman = ProfessionalFactory(user=None, sex=Sex.FEMALE, birth_date=D(1994, 5, 1))
+    contracts = [
+        ContractFactory(employer=employer, start_date=D(2015, 1, 1)),  # all the history
+        ContractFactory(employer=employer, professional=woman, start_date=D(2024, 2, 1), fte=Decimal("0.50")),
+        ContractFactory(employer=employer, start_date=D(2020, 1, 1), end_date=D(2024, 12, 31)),  # ended
+        ContractFactory(
+            employer=employer,
+            start_date=D(2025, 3, 1),
+            professional__profession=Profession.AIDE_SOIGNANT,
+            professional__birth_date=None,
+        ),
+        ContractFactory(employer=employer, start_date=D(2019, 1, 1), end_date=D(2023, 6, 30)),  # before
+    ]
+    count = create_demo_absences(
+        Contract.objects.all(), rng=random.Random("demo:absences"), since=since, today=today
+    )
+
+    written = list(Absence.objects.order_by("contract_id", "start_date"))
+    assert count == len(written) > 0
+    for absence in written:
+        absence.full_clean()
+        # Each starts in the history, after its contract's start and before today.
+        assert max(since, absence.contract.start_date) <= absence.start_date <= today
+    assert not Absence.objects.filter(contract=contracts[4]).exists()
+    # The absences of a contract follow one another.
+    for contract in contracts:
+        days = list(contract.absences.order_by("start_date").values_list("start_date", "end_date"))
+        assert all(
+            previous_end < start for (_s, previous_end), (start, _e) in zip(days, days[1:], strict=False)
+        )
+    # Same seed, same absences.
+    drawn = [(a.contract_id, a.reason, a.start_date, a.end_date) for a in written]
+    Absence.objects.all().delete()
+    create_demo_absences(Contract.objects.all(), rng=random.Random("demo:absences"), since=since, today=today)
+    again = Absence.objects.order_by("contract_id", "start_date").values_list(
+        "contract", "reason", "start_date", "end_date"
+    )
+    assert list(again) == drawn
