@@ -22,21 +22,26 @@ Persons and their waiting-list entries (establishment, mode, registered -> left,
 """
 
 import datetime
+import random
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from parcours.coordination.models import WaitingListEntry, WaitingListOutcome
+from parcours.demo.waiting import create_demo_waiting_lists
 from parcours.organisations.enums import SupportMode
+from parcours.organisations.models import Establishment
 from parcours.reporting import registry
 from parcours.reporting.registry import OWN_DEFINITION, Disclosure, Period, Scope
 from tests.factories import (
+    AdmissionFactory,
     EstablishmentFactory,
     GestionnaireFactory,
     MdphDecisionFactory,
     PersonFactory,
     WaitingListEntryFactory,
+    concept,
 )
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +241,73 @@ def test_waiting_list_entry_rules():
     ):
         with pytest.raises(IntegrityError), transaction.atomic():
             WaitingListEntryFactory(person=person, **fields)
+
+
+def test_demo_waiting_lists_satisfy_the_rules():
+    today, since = D(2026, 6, 30), D(2023, 7, 1)
+    ime = EstablishmentFactory(
+        category=concept("finess-categories", "183"), capacities={M.EXTERNAT: 30, M.INTERNAT: 10}
+    )
+    other_ime = EstablishmentFactory(
+        category=concept("finess-categories", "183"), capacities={M.EXTERNAT: 20}
+    )
+    ssiad = EstablishmentFactory(
+        category=concept("finess-categories", "354"), capacities={M.MILIEU_ORDINAIRE: 20}
+    )
+    for k in range(30):
+        person = PersonFactory(birth_date=D(2012, 1, 1))
+        start = D(2023, 9, 1) + datetime.timedelta(days=30 * k)
+        if k % 2:
+            MdphDecisionFactory(
+                person=person, decision_date=start - datetime.timedelta(days=90), start_date=start
+            )
+        ended = k % 3 == 0
+        AdmissionFactory(
+            person=person,
+            establishment=ime,
+            mode=M.INTERNAT if k % 4 == 0 else M.EXTERNAT,
+            start_date=start,
+            end_date=start + datetime.timedelta(days=200) if ended else None,
+            exit_reason="89" if ended else "",
+        )
+    waiting = [PersonFactory(birth_date=D(2015, 1, 1), opened_by=ime) for _ in range(5)]
+    MdphDecisionFactory(person=waiting[0], decision_date=D(2026, 2, 1), start_date=D(2026, 3, 1))
+    for _ in range(10):
+        AdmissionFactory(establishment=ssiad, mode=M.MILIEU_ORDINAIRE, start_date=D(2024, 1, 1))
+
+    def draw():
+        return create_demo_waiting_lists(
+            Establishment.objects.all(), rng=random.Random("demo:waiting"), since=since, today=today
+        )
+
+    count = draw()
+    entries = list(WaitingListEntry.objects.order_by("pk"))
+    assert count == len(entries) > 30 * 0.3
+    for entry in entries:
+        entry.full_clean()
+        assert entry.registered_on <= today
+    # A SSIAD admits without a waiting list.
+    assert {entry.establishment_id for entry in entries} <= {ime.pk, other_ime.pk}
+    # Each admitted entry ends on the day of an admission of that person there.
+    admitted = [entry for entry in entries if entry.outcome == OUT.ADMITTED]
+    assert admitted
+    for entry in admitted:
+        assert entry.person.admissions.filter(
+            establishment=entry.establishment, start_date=entry.left_on
+        ).exists()
+        if entry.mdph_decision_id:
+            assert entry.mdph_decision.decision_date <= entry.registered_on
+    # Every person with an open record and no admission waits today for the IME that opened it.
+    for person in waiting:
+        assert WaitingListEntry.objects.waiting(today).filter(person=person, establishment=ime).exists()
+    assert WaitingListEntry.objects.get(person=waiting[0], establishment=ime).mdph_decision is not None
+    # Same seed, same lists.
+    drawn = [
+        (e.person_id, e.establishment_id, e.mode, e.registered_on, e.left_on, e.outcome) for e in entries
+    ]
+    WaitingListEntry.objects.all().delete()
+    draw()
+    again = WaitingListEntry.objects.order_by("pk").values_list(
+        "person", "establishment", "mode", "registered_on", "left_on", "outcome"
+    )
+    assert list(again) == drawn
