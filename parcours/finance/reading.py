@@ -8,6 +8,7 @@ XLSX: the first sheet, read in streaming mode (openpyxl read_only), values rathe
 import csv
 import io
 import re
+import zipfile
 from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 
@@ -16,6 +17,9 @@ MAX_ROWS = 5000
 # Physical rows read at most, empty ones included: a sheet of a million formatted empty rows is a
 # few kilobytes once compressed.
 MAX_PHYSICAL_ROWS = 2 * MAX_ROWS
+# A workbook is a zip archive: its declared uncompressed size is bounded before openpyxl reads it (the
+# shared strings are loaded whole), so that a small file cannot expand into gigabytes.
+MAX_XLSX_UNCOMPRESSED = 40 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
 
 NUMBER_RE = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
@@ -106,6 +110,16 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
 def _xlsx_rows(content: bytes) -> Iterator[tuple[int, list[Cell]]]:
     import openpyxl  # imported on use: only the import pages need it
 
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            expanded = sum(member.file_size for member in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise UnreadableFile("Le classeur XLSX n'a pas pu être lu : vérifiez le fichier.") from exc
+    if expanded > MAX_XLSX_UNCOMPRESSED:
+        raise UnreadableFile(
+            "Le classeur XLSX est trop volumineux une fois décompressé : gardez une seule feuille, sans "
+            "mise en forme ni contenu superflu, ou envoyez un fichier CSV."
+        )
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # any failure of the reader means the same to the user

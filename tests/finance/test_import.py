@@ -4,6 +4,7 @@ nothing. The expected figures are those of factories.py (worked out by hand ther
 import datetime
 import html
 import io
+import zipfile
 from decimal import Decimal
 
 import openpyxl
@@ -297,6 +298,14 @@ def test_several_errors_are_all_listed(world, login):
     assert finance_import.rows == []
 
 
+def zip_bomb() -> bytes:
+    """A valid zip of a few tens of kilobytes holding 41 MB of spaces."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/sharedStrings.xml", b" " * (41 * 1024 * 1024))
+    return out.getvalue()
+
+
 FILE_CASES = {
     "not UTF-8": (
         lambda finess: csv_upload(
@@ -311,6 +320,15 @@ FILE_CASES = {
     "not a workbook": (
         lambda finess: SimpleUploadedFile("etats.xlsx", b"finess;exercice\r\n"),
         "Le fichier porte l'extension .xlsx mais n'est pas un classeur XLSX.",
+    ),
+    "a corrupt workbook": (
+        lambda finess: SimpleUploadedFile("etats.xlsx", b"PK\x03\x04" + b"\x00" * 100),
+        "Le classeur XLSX n'a pas pu être lu : vérifiez le fichier.",
+    ),
+    "a workbook expanding beyond 40 MB": (
+        lambda finess: SimpleUploadedFile("etats.xlsx", zip_bomb()),
+        "Le classeur XLSX est trop volumineux une fois décompressé : gardez une seule feuille, sans "
+        "mise en forme ni contenu superflu, ou envoyez un fichier CSV.",
     ),
     "header only": (
         lambda finess: csv_upload([]),
