@@ -62,6 +62,7 @@ def test_person_data_models_are_not_in_the_admin():
         "LegalProtection",
         "Deficiency",
         "MdphDecision",
+        "WaitingListEntry",
         "Admission",
         "NeedsAssessment",
         "Need",

@@ -16,6 +16,8 @@ from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from parcours.accounts.models import User
+from parcours.demo.absences import create_demo_absences
+from parcours.demo.finance import plan_finance
 from parcours.demo.generator import (
     DEMO_PASSWORD,
     DEMO_USERNAMES,
@@ -25,11 +27,12 @@ from parcours.demo.generator import (
     DemoGenerator,
     Nomenclature,
 )
+from parcours.demo.waiting import create_demo_waiting_lists
 from parcours.demo.writers import CopyWriter, OrmWriter, analyze, demo_models, reset_demo_data
 from parcours.organisations.models import Authority, AuthorityAgent, Establishment, Gestionnaire
 from parcours.people.models import Person
 from parcours.records.models import Goal, Note, ServiceDelivery
-from parcours.staff.models import Professional
+from parcours.staff.models import Contract, Professional
 
 __all__ = ["DEMO_PASSWORD", "DemoDataError", "DemoReport", "Progress", "generate_demo_data"]
 
@@ -179,6 +182,8 @@ def _generate(
     generator.plan_persons()
     progress.phase("admissions, évaluations, projets personnalisés")
     generator.plan_records()
+    progress.phase("comptes financiers")
+    plan_finance(generator)
     progress.end()
 
     progress.phase("comptes de démonstration")
@@ -227,5 +232,23 @@ def _generate(
     progress.phase("écriture : transmissions", total=expected_notes)
     counts[str(Note._meta.verbose_name_plural)] = writer.write_notes(generator.notes_by_month(), progress)
     writer.finish(progress)
+    # Absences and waiting lists read the contracts and admissions just written.
+    since = generator.d(generator.window_start_o)
+    progress.phase("écriture : absences")
+    counts["absences"] = create_demo_absences(
+        Contract.objects.all(),
+        rng=generator.rng("absences"),
+        since=since,
+        today=generator.today,
+        progress=progress,
+    )
+    progress.phase("écriture : inscriptions en liste d'attente")
+    counts["inscriptions en liste d'attente"] = create_demo_waiting_lists(
+        Establishment.objects.all(),
+        rng=generator.rng("waiting-lists"),
+        since=since,
+        today=generator.today,
+        progress=progress,
+    )
     counts["comptes"] = len(user_ids)
     return counts, generator.login_descriptions(), totp_uris

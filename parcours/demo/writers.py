@@ -16,13 +16,14 @@ from parcours.accounts.models import User
 from parcours.core.crypto import encrypt_text
 from parcours.core.fields import EncryptedTextField
 from parcours.demo.generator import DEMO_USERNAMES, PARIS
+from parcours.finance.models import FinanceImport
 from parcours.organisations.models import Authority, Gestionnaire
 from parcours.people.models import Person
 from parcours.records.models import Note, ServiceDelivery
 from parcours.staff.models import Professional
 
 # Everything that hangs on these models is demo data: it is wiped by --reset.
-DEMO_ROOTS = (Gestionnaire, Person, Professional, AccessLogEntry, Authority)
+DEMO_ROOTS = (Gestionnaire, Person, Professional, AccessLogEntry, Authority, FinanceImport)
 
 SERVICE_COLUMNS = (
     "uuid",

@@ -12,11 +12,20 @@ from django.utils import timezone
 
 from parcours.access import policy
 from parcours.access.models import AccessLogEntry
+from parcours.coordination.models import WaitingListEntry
 from parcours.core.identifiers import finess_department, validate_finess, validate_nir, validate_siren
 from parcours.demo.generator import DEMO_PASSWORD, DEMO_USERNAMES, expected_person_names
 from parcours.demo.profiles import DEPARTMENT_REGION, PROFILE_BY_CODE
 from parcours.demo.writers import reset_demo_data
-from parcours.organisations.models import Capacity, Establishment, Gestionnaire, Unit
+from parcours.finance.models import FinancialStatement
+from parcours.organisations.models import (
+    Authority,
+    AuthorityAgent,
+    Capacity,
+    Establishment,
+    Gestionnaire,
+    Unit,
+)
 from parcours.people.enums import IdentityStatus
 from parcours.people.models import Deficiency, LegalProtection, MdphDecision, Person, Relative
 from parcours.records.models import (
@@ -30,7 +39,7 @@ from parcours.records.models import (
     ServiceDelivery,
 )
 from parcours.staff.enums import Role
-from parcours.staff.models import Contract, Membership, Professional
+from parcours.staff.models import Absence, Contract, Membership, Professional
 
 SEED = 5
 pytestmark = pytest.mark.django_db
@@ -114,8 +123,14 @@ def test_rows_satisfy_the_models_rules(small_demo):
         PlannedService,
         ServiceDelivery,
         Note,
+        Absence,
+        WaitingListEntry,
+        FinancialStatement,
+        Authority,
+        AuthorityAgent,
     )
     for model in models:
+        assert model.objects.exists(), model
         ids = list(model.objects.order_by("id").values_list("id", flat=True))
         sample = set(ids[:10] + ids[-10:] + ids[:: max(1, len(ids) // 20)])
         for obj in model.objects.filter(id__in=sample):
