@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from django.core.cache import cache
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from parcours.organisations.models import Establishment, Gestionnaire
@@ -84,6 +85,8 @@ CHILD_FIGURES = ("personnes-accompagnees", "taux-occupation", "admissions", "etp
 # with the parent's average per establishment, as counts are.
 ADDITIVE_UNITS = frozenset({"ETP", "heures"})
 
+MASKED_MEASURE = "masqué"
+
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
@@ -98,10 +101,26 @@ class Figure:
     text: str
     masked: bool = False
 
+    @property
+    def html(self) -> SafeString:
+        """The figure in a page: a masked one says so to screen readers."""
+        if self.masked and self.text == MASKED_MEASURE:
+            return format_html('<span class="dashboard-masked">{}</span>', self.text)
+        if self.masked:
+            return format_html(
+                '<span class="dashboard-masked">{}<span class="sr-only"> (valeur masquée)</span></span>',
+                self.text,
+            )
+        return conditional_escape(self.text)
+
     @classmethod
-    def of(cls, cell: Cell | None) -> "Figure":
+    def of(cls, cell: Cell | None, *, measure: bool = False) -> "Figure":
+        """`measure`: a rate or an average, masked because its population is small, reads « masqué »:
+        « < 10 » would say the rate itself is below 10."""
         if cell is None:
             return cls(None, "—")
+        if cell.masked and measure:
+            return cls(None, MASKED_MEASURE, True)
         return cls(cell.value, cell.text.replace("\u00a0", " "), cell.masked)
 
 
@@ -209,6 +228,7 @@ class DashboardPage:
     groups: tuple[Group, ...]
     computed_at: datetime.datetime
     children: Table | None = field(default=None)
+    key: str = ""  # the cache key of these figures
 
     def tables(self) -> list[Table]:
         """Every table of the page, in the page's order."""
@@ -324,6 +344,10 @@ class _Builder:
             memo=self.memo,
         )
 
+    @staticmethod
+    def figure(indicator: Indicator, cell: Cell | None) -> Figure:
+        return Figure.of(cell, measure=indicator.disclosure == Disclosure.MEASURE)
+
     def comparison_columns(self, indicator: Indicator) -> list[Column]:
         columns = []
         additive = is_additive(indicator)
@@ -353,6 +377,9 @@ class _Builder:
         return figures
 
     def item(self, indicator: Indicator) -> Item:
+        def figure(cell: Cell | None) -> Figure:
+            return self.figure(indicator, cell)
+
         published = self.publish(indicator)
         parent = (
             self.publish(indicator, self.parent.scope, masked=self.parent.masked) if self.parent else None
@@ -362,8 +389,8 @@ class _Builder:
         )
         columns = (Column("Libellé"), value_column, *self.comparison_columns(indicator))
         if not published.is_breakdown:
-            own = Figure.of(published.value)
-            theirs = Figure.of(parent.value) if parent else None
+            own = figure(published.value)
+            theirs = figure(parent.value) if parent else None
             extra = self.comparisons(indicator, own, theirs)
             table = Table(
                 indicator.code,
@@ -383,12 +410,12 @@ class _Builder:
                 self.average_sentence(indicator, extra),
                 table,
             )
-        theirs_by_label = {cell.label: Figure.of(cell) for cell in (parent.rows if parent else [])}
+        theirs_by_label = {cell.label: figure(cell) for cell in (parent.rows if parent else [])}
         if parent and parent.total:
-            theirs_by_label[parent.total.label] = Figure.of(parent.total)
+            theirs_by_label[parent.total.label] = figure(parent.total)
         rows = []
         for cell in [*published.rows, *([published.total] if published.total else [])]:
-            own = Figure.of(cell)
+            own = figure(cell)
             theirs = theirs_by_label.get(cell.label, Figure(None, "—")) if parent else None
             rows.append(
                 TableRow(
@@ -414,6 +441,8 @@ class _Builder:
         if not self.parent or theirs is None:
             return ""
         if theirs.masked:
+            if theirs.text == MASKED_MEASURE:
+                return f"{self.parent.label} : masqué (petit effectif)"
             return f"{self.parent.label} : {theirs.text} (masqué : petit effectif)"
         if is_additive(indicator):
             per = extra[-1]
@@ -424,7 +453,7 @@ class _Builder:
         return f"{self.parent.label} : {theirs.text}"
 
     def average_sentence(self, indicator: Indicator, extra: list[Figure]) -> str:
-        if is_additive(indicator) and self.scope.kind != ScopeKind.ESTABLISHMENT:
+        if is_additive(indicator) and self.scope.kind != ScopeKind.ESTABLISHMENT and not extra[0].masked:
             return f"soit {extra[0].text} par établissement ({establishments_text(self.establishments)})"
         return ""
 
@@ -444,7 +473,8 @@ class _Builder:
             if pyramid:
                 return pyramid
         bars = [
-            charts.Bar(cell.label, cell.value, Figure.of(cell).text, cell.masked) for cell in published.rows
+            charts.Bar(cell.label, cell.value, self.figure(indicator, cell).text, cell.masked)
+            for cell in published.rows
         ]
         return charts.bar_chart(
             bars,
@@ -474,7 +504,7 @@ class _Builder:
             return None
 
         def bar(cell: Cell) -> charts.Bar:
-            return charts.Bar(cell.label, cell.value, Figure.of(cell).text, cell.masked)
+            return charts.Bar(cell.label, cell.value, self.figure(indicator, cell).text, cell.masked)
 
         shape = (
             "Pyramide des âges : hommes à gauche, femmes à droite, de la tranche la plus jeune "
@@ -507,7 +537,7 @@ class _Builder:
             for month in months:
                 published = publish(indicator, self.scope, month, masked=self.masked, memo=self.memo)
                 cell = published.total if spec.part == "total" else published.value
-                figures.append(Figure.of(cell))
+                figures.append(self.figure(indicator, cell))
             values.append(figures)
             points = [
                 charts.Bar(date_format(month.start, "F Y"), figure.value, figure.text, figure.masked)
@@ -570,6 +600,18 @@ def _cache_key(*parts) -> str:
     return "reporting:page:" + hashlib.sha256(text.encode()).hexdigest()
 
 
+def cached_html(page: DashboardPage, name: str, render) -> str:
+    """The HTML `render()` returns, kept beside the page's figures (same key, same lifetime): a page
+    prints a thousand figures, and rendering them again for each request costs more than reading
+    them."""
+    key = f"{page.key}:html:{name}"
+    content = cache.get(key)
+    if content is None:
+        content = render()
+        cache.set(key, content, CACHE_SECONDS)
+    return content
+
+
 def parent_of(user, scope: Scope) -> Parent | None:
     above = permissions.parent(scope)
     if above is None:
@@ -615,6 +657,7 @@ def build_page(
             series=series,
             groups=builder.groups(),
             computed_at=timezone.now(),
+            key=key,
         )
         cache.set(key, page, CACHE_SECONDS)
     # The parent's name and whether the viewer may open it are the viewer's own, not cached.
@@ -671,8 +714,11 @@ def children_table(
             access = accesses[scope]
             # A breakdown listed by mistake has no single value: it shows « — ».
             figures = tuple(
-                Figure.of(
-                    publish(indicator, scope, period, masked=access is None or access.masked, memo=memo).value
+                _Builder.figure(
+                    indicator,
+                    publish(
+                        indicator, scope, period, masked=access is None or access.masked, memo=memo
+                    ).value,
                 )
                 for indicator in indicators
             )

@@ -32,7 +32,8 @@ CSV_TYPE = "text/csv; charset=utf-8"
 def masking_note(page: DashboardPage) -> str:
     return (
         f"Les effectifs inférieurs à {page.threshold} sont masqués (« < {page.threshold} »), ainsi que ceux "
-        "qui permettraient de les retrouver ; les taux et moyennes calculés sur ces effectifs aussi."
+        "qui permettraient de les retrouver ; les taux et moyennes calculés sur ces effectifs aussi "
+        "(« masqué »)."
     )
 
 

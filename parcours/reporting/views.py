@@ -11,7 +11,9 @@ from urllib.parse import urlencode
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.views.decorators.http import require_GET
 
@@ -100,6 +102,14 @@ def dashboard(request, scope):
             export_query["page"] = str(children_page.number)
         context["export_query"] = urlencode(export_query)
         context["period_text"] = dashboards.period_text(page.period)
+        fragment = {"page": page, "scope": scope, "export_query": context["export_query"]}
+        context["figures"] = mark_safe(  # noqa: S308 -- rendered by our own template, autoescaped
+            dashboards.cached_html(
+                page,
+                context["export_query"],
+                lambda: render_to_string("reporting/includes/figures.html", fragment, request=request),
+            )
+        )
         if page.parent and page.parent.may_open:
             context["parent_url"] = (
                 reverse("reporting:dashboard", kwargs={"scope": page.parent.scope}) + "?" + context["query"]

@@ -146,6 +146,10 @@ def test_the_department_page_is_masked_for_an_authority(world, users, login):
         content, "chiffre-personnes-accompagnees"
     )
     assert text(content, "chiffre-sorties").startswith("< 10 (valeur masquée) Sorties sur la période")
+    # The mean length of the 3 supports ended in 2025 is masked with them: « masqué », not « < 10 »
+    # (it is not a mean below 10 days).
+    assert text(content, "chiffre-duree-moyenne-accompagnement").startswith("masqué Durée moyenne")
+    assert "Région 84 : masqué (petit effectif)" in text(content, "chiffre-duree-moyenne-accompagnement")
     # In January, 3 prestations: masked; in March, 12: shown.
     evolution = text(content, "tableau-evolution")
     assert "janvier 2025 12 < 10 (valeur masquée)" in evolution

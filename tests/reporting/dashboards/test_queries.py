@@ -1,5 +1,5 @@
 """A dashboard page reads a bounded number of queries: a few per indicator, none per person or per
-row, and a handful once its figures are cached."""
+row, and a handful once its figures are cached; the cache follows the data."""
 
 import pytest
 from django.core.cache import cache
@@ -8,9 +8,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parcours.organisations.enums import SupportMode
-from parcours.reporting import registry
+from parcours.reporting import dashboards, registry, rollups
 from parcours.reporting.registry import Scope, ScopeKind
+from tests.factories import ServiceDeliveryFactory
 from tests.reporting.dashboards.conftest import YEAR_QUERY, D, admit
+from tests.reporting.dashboards.html import text
 
 pytestmark = pytest.mark.django_db
 
@@ -47,3 +49,20 @@ def test_the_gestionnaire_page_reads_a_bounded_number_of_queries(world, users, l
     admit(world["E2"], 10, mode=SupportMode.EXTERNAT, start=D(2025, 5, 1))
     cache.clear()
     assert count(client, url) == first
+
+
+def test_cached_figures_follow_the_service_log_and_a_new_data_version(world, users, login):
+    client = login(users["director"])
+    url = reverse("reporting:dashboard", kwargs={"scope": Scope.establishment(world["E1"])}) + YEAR_QUERY
+    assert "mars 2025 12 12" in text(client.get(url).content.decode(), "tableau-evolution")
+    # Two more prestations in March: the rollups' refresh (after every write of the log) renews the page.
+    person = world["E1"].admissions.first().person
+    for _ in range(2):
+        ServiceDeliveryFactory(person=person, establishment=world["E1"], date=D(2025, 3, 20))
+    rollups.refresh([world["E1"].pk], [D(2025, 3, 20)])
+    assert "mars 2025 12 14" in text(client.get(url).content.decode(), "tableau-evolution")
+    # A new admission reaches the cached page after CACHE_SECONDS, or at once with a new data version.
+    admit(world["E1"], 1, mode=SupportMode.INTERNAT, start=D(2025, 6, 1))
+    assert text(client.get(url).content.decode(), "chiffre-personnes-accompagnees").startswith("12 ")
+    dashboards.bump_data_version()
+    assert text(client.get(url).content.decode(), "chiffre-personnes-accompagnees").startswith("13 ")
