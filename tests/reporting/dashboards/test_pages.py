@@ -8,7 +8,9 @@ from django.urls import reverse
 
 from parcours.reporting import registry
 from parcours.reporting.registry import Scope, ScopeKind
+from parcours.staff.enums import Role
 from tests.conftest import assert_page_ok
+from tests.factories import EstablishmentFactory, GestionnaireFactory, make_professional
 from tests.reporting.dashboards.conftest import YEAR_QUERY
 from tests.reporting.dashboards.html import links, svgs, text
 
@@ -42,6 +44,12 @@ def test_the_index_lists_what_a_director_may_open_by_kind(world, users, login):
     assert "Régions Région 84" in text(content)
     assert url(Scope.establishment(world["E1"]), "") in links(content)
     assert url(Scope.establishment(world["E2"]), "") not in links(content)
+
+
+def test_the_index_lists_the_territories_of_an_authority(world, users, login):
+    content = assert_page_ok(login(users["ars"]).get(reverse("reporting:index")))
+    assert "Départements Département 01 Département 69 Régions Région 84" in text(content, "contenu")
+    assert url(Scope.region("84"), "") in links(content)
 
 
 def test_a_professional_without_a_reporting_role_is_told_dashboards_are_for_directions(users, login):
@@ -304,3 +312,19 @@ def test_the_definitions_are_open_to_any_signed_in_user(users, login):
     assert "établissement ou service, organisme gestionnaire, département, région" in page
     assert "là où cette population (indicateur « personnes-accompagnees-par-mode ») est masquée" in page
     assert client.get(definition("indicateur-inconnu")).status_code == 404
+
+
+def test_a_long_drill_down_is_paginated_and_its_export_follows_the_page(users, login):
+    big = GestionnaireFactory(name="Association Grande")
+    for number in range(27):
+        EstablishmentFactory(gestionnaire=big, name=f"Service {number:02d}")
+    client = login(make_professional(role=Role.GESTIONNAIRE_DIRECTOR, gestionnaire=big).user)
+    scope = Scope.gestionnaire(big)
+    first = page_of(client, scope)
+    assert len(drill_down_links(first)) == 25
+    assert "Service 24" in text(first, "tableau-detail") and "Service 25" not in text(first, "tableau-detail")
+    second = page_of(client, scope, YEAR_QUERY + "&page=2")
+    assert "Service 25 " in text(second, "tableau-detail") and "Service 26 " in text(second, "tableau-detail")
+    assert len(drill_down_links(second)) == 2
+    export = reverse("reporting:export_xlsx", kwargs={"scope": scope}) + "?annee=2025&page=2"
+    assert export in links(second)
