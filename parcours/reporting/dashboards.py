@@ -85,8 +85,6 @@ CHILD_FIGURES = ("personnes-accompagnees", "taux-occupation", "admissions", "etp
 # with the parent's average per establishment, as counts are.
 ADDITIVE_UNITS = frozenset({"ETP", "heures"})
 
-MASKED_MEASURE = "masqué"
-
 MONTHS = ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.", "déc.")
 
 
@@ -104,23 +102,14 @@ class Figure:
     @property
     def html(self) -> SafeString:
         """The figure in a page: a masked one says so to screen readers."""
-        if self.masked and self.text == MASKED_MEASURE:
-            return format_html('<span class="dashboard-masked">{}</span>', self.text)
         if self.masked:
-            return format_html(
-                '<span class="dashboard-masked">{}<span class="sr-only"> (valeur masquée)</span></span>',
-                self.text,
-            )
+            return format_html('<span class="dashboard-masked">{}</span>', self.text)
         return conditional_escape(self.text)
 
     @classmethod
-    def of(cls, cell: Cell | None, *, measure: bool = False) -> "Figure":
-        """`measure`: a rate or an average, masked because its population is small, reads « masqué »:
-        « < 10 » would say the rate itself is below 10."""
+    def of(cls, cell: Cell | None) -> "Figure":
         if cell is None:
             return cls(None, "—")
-        if cell.masked and measure:
-            return cls(None, MASKED_MEASURE, True)
         return cls(cell.value, cell.text.replace("\u00a0", " "), cell.masked)
 
 
@@ -346,7 +335,7 @@ class _Builder:
 
     @staticmethod
     def figure(indicator: Indicator, cell: Cell | None) -> Figure:
-        return Figure.of(cell, measure=indicator.disclosure == Disclosure.MEASURE)
+        return Figure.of(cell)
 
     def comparison_columns(self, indicator: Indicator) -> list[Column]:
         columns = []
@@ -441,9 +430,7 @@ class _Builder:
         if not self.parent or theirs is None:
             return ""
         if theirs.masked:
-            if theirs.text == MASKED_MEASURE:
-                return f"{self.parent.label} : masqué (petit effectif)"
-            return f"{self.parent.label} : {theirs.text} (masqué : petit effectif)"
+            return f"{self.parent.label} : masqué (petit effectif)"
         if is_additive(indicator):
             per = extra[-1]
             return (

@@ -1,7 +1,7 @@
 """The dashboard tables as files: CSV (one table) and XLSX (one table, or the whole page).
 
 The files are written from the page's own `Table` objects (`parcours.reporting.dashboards`), with
-the same masking: a masked value is written as its text (« < 10 »), never as its number. Each table
+the same masking: a masked value is written as its text (« masqué »), never as its number. Each table
 carries what it is: the indicator's code, label and unit, the period, the scope, the address of the
 indicator's definition, and the masking note when the figures are masked.
 
@@ -31,9 +31,9 @@ CSV_TYPE = "text/csv; charset=utf-8"
 
 def masking_note(page: DashboardPage) -> str:
     return (
-        f"Les effectifs inférieurs à {page.threshold} sont masqués (« < {page.threshold} »), ainsi que ceux "
-        "qui permettraient de les retrouver ; les taux et moyennes calculés sur ces effectifs aussi "
-        "(« masqué »)."
+        f"Les effectifs inférieurs à {page.threshold} sont masqués, ainsi que ceux qui permettraient de "
+        "les retrouver, et les taux et moyennes calculés sur ces effectifs : toutes ces valeurs se "
+        "lisent « masqué »."
     )
 
 

@@ -11,7 +11,8 @@ appears. With `masked=True` (see `parcours.reporting.permissions`), by the indic
   when the base is a breakdown with the same rows, as a whole otherwise.
 - PUBLIC (places, money): never masked.
 
-A masked value is published as None: it never reaches a template, a file or a chart.
+A masked value is published as None, with the text « masqué »: its number never reaches a template,
+a file or a chart.
 """
 
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ from parcours.reporting import disclosure, registry
 from parcours.reporting.registry import Disclosure, Indicator, Period, Scope
 
 NOT_COMPUTABLE = "—"
+# Every masked value reads the same, whether it is a small count, a count masked so that a small
+# one cannot be recomputed (which may be large), or a rate over a small population: telling them
+# apart would tell which counts are small.
+MASKED = "masqué"
 EURO = "€"
 PERCENT = "%"
 THIN_SPACE = "\u202f"  # French thousands separator
@@ -51,7 +56,7 @@ class Cell:
     @property
     def text(self) -> str:
         if self.masked:
-            return f"<{NO_BREAK}{self.threshold}"
+            return MASKED
         if self.value is None:
             return NOT_COMPUTABLE
         return format_number(self.value, self.unit)

@@ -70,8 +70,6 @@ def activity_report(request, pk: int, year: int):
             "report_year": report_year,
             "masked": access.masked,
             "themes": reports.report_indicators(Scope.establishment(establishment)),
-            "finance": reports.FINANCE,
-            "finance_withheld": reports.FINANCE_WITHHELD,
             "years": reports.available_years(establishment),
         },
     )

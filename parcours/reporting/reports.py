@@ -184,17 +184,9 @@ def report_indicators(scope: Scope) -> list[tuple[Theme, list[Indicator]]]:
     return [(theme, grouped[theme.key]) for theme in THEMES if grouped[theme.key]]
 
 
-MASKED_MEASURE = "masqué"
-
-
-def cell_text(cell: Cell | None, *, measure: bool) -> str:
-    """A published value as printed. A measure (a rate, an average) masked because its population is
-    small reads « masqué », as on the dashboards: « < 10 » would say the measure itself is below 10."""
-    if cell is None:
-        return NOT_COMPUTABLE
-    if cell.masked and measure:
-        return MASKED_MEASURE
-    return cell.text
+def cell_text(cell: Cell | None, *, measure: bool = False) -> str:
+    """A published value as printed (« masqué » when masked, « — » when not computable)."""
+    return NOT_COMPUTABLE if cell is None else cell.text
 
 
 @dataclass(frozen=True)
@@ -272,18 +264,10 @@ def figure(indicator: Indicator, current: Published, previous: Published) -> Fig
 class Section:
     theme: Theme
     figures: list[Figure]
-    # Set when the section's figures are withheld from this viewer (the finances, to authorities).
-    withheld: str = ""
 
     @property
     def has_value(self) -> bool:
         return any(item.has_value for item in self.figures)
-
-
-FINANCE_WITHHELD = (
-    "Les données financières sont réservées à la direction de l'établissement et à celle de son "
-    "organisme gestionnaire."
-)
 
 
 @dataclass(frozen=True)
@@ -322,17 +306,13 @@ def build_activity_report(
     establishment: Establishment, year: ReportYear, *, masked: bool, threshold: int | None = None
 ) -> ActivityReport:
     """The report's content, every figure published for the viewer (`masked`: see
-    `parcours.reporting.permissions`). A masked viewer (an authority, a director of another
-    structure) does not get the finances, reserved to the establishment's direction and that of its
-    gestionnaire (`parcours.finance.permissions`)."""
+    `parcours.reporting.permissions`). The finances are not about persons: an authority reads them
+    as the direction does (it receives the yearly statements anyway)."""
     threshold = disclosure.default_threshold() if threshold is None else threshold
     scope = Scope.establishment(establishment)
     memo = Memo()
     sections, used = [], []
     for theme, indicators in report_indicators(scope):
-        if theme is FINANCE and masked:
-            sections.append(Section(theme, [], withheld=FINANCE_WITHHELD))
-            continue
         figures = []
         for indicator in indicators:
             current = publish(indicator, scope, year.period, masked=masked, memo=memo, threshold=threshold)

@@ -191,7 +191,7 @@ def export_csv(request, scope):
 DISCLOSURE_RULES = {
     Disclosure.COUNT: (
         "Effectif : pour les autorités, et pour une direction qui regarde au-delà de ses propres "
-        "établissements, une valeur inférieure à {threshold} est masquée (« < {threshold} »), ainsi que "
+        "établissements, une valeur inférieure à {threshold} est masquée (« masqué »), ainsi que "
         "les valeurs qui permettraient de la retrouver à partir des autres lignes et du total."
     ),
     Disclosure.MEASURE: (

@@ -67,8 +67,8 @@ def test_masked_small_counts_and_what_would_give_them_back(scope):
     by_sex = publish(registry.get("personnes-accompagnees-par-sexe"), scope, YEAR, masked=True, memo=memo)
     # M (3) is below 10; F (12) is masked too, or 15 − 0 − F would give M back. Zero stays.
     assert rows(by_sex) == {
-        "Féminin": (None, "<\u00a010"),
-        "Masculin": (None, "<\u00a010"),
+        "Féminin": (None, "masqué"),
+        "Masculin": (None, "masqué"),
         "Indéterminé": (0, "0"),
     }
     assert by_sex.total.value == 15 and by_sex.any_masked

@@ -82,13 +82,13 @@ def test_a_masked_count_is_exported_as_its_mask_never_as_its_number(world, users
     )
     meta = {row[0]: row[1] for row in rows if len(row) == 2}
     assert meta["Masquage"].startswith("Les effectifs inférieurs à 10 sont masqués")
-    assert ["Personnes accompagnées sur la période", "< 10", "12,0"] in rows
+    assert ["Personnes accompagnées sur la période", "masqué", "12,0"] in rows
     assert not any("4" in cell for row in rows[rows.index([]) + 1 :] for cell in row[1:])
     # The same in the workbook of the department's page, in the drill-down sheet.
     book = workbook(export(client, Scope.department("69"), "xlsx"))
     detail = rows_of(book["Détail"])
     # Persons and admissions are small counts; the FTE is a measure on a small staff: « masqué ».
-    assert row_starting(detail, "SESSAD Le Lien")[1:4] == ("< 10", "< 10", "masqué")
+    assert row_starting(detail, "SESSAD Le Lien")[1:4] == ("masqué", "masqué", "masqué")
     assert row_starting(detail, "Association Hêtre")[1:3] == (20, 20)
 
 

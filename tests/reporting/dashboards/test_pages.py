@@ -118,7 +118,7 @@ def test_the_establishment_page_shows_its_figures_in_full_and_compares_them_with
     assert admissions.startswith("0 Admissions sur la période")
     assert "Département 69 : 8,0 en moyenne par établissement (24 pour 3 établissements)" in admissions
     # 3 exits in the department: a small count, masked for the director of one establishment.
-    assert "Département 69 : < 10 (masqué : petit effectif)" in text(content, "chiffre-sorties")
+    assert "Département 69 : masqué (petit effectif)" in text(content, "chiffre-sorties")
     assert "Petits effectifs masqués dans les comparaisons" in text(content)
     # The prestations of E1, month by month: 3 in January, 12 in March.
     evolution = text(content, "tableau-evolution")
@@ -153,14 +153,14 @@ def test_the_department_page_is_masked_for_an_authority(world, users, login):
     assert "Région 84 : 12,8 en moyenne par établissement (51 pour 4 établissements)" in text(
         content, "chiffre-personnes-accompagnees"
     )
-    assert text(content, "chiffre-sorties").startswith("< 10 (valeur masquée) Sorties sur la période")
+    assert text(content, "chiffre-sorties").startswith("masqué Sorties sur la période")
     # The mean length of the 3 supports ended in 2025 is masked with them: « masqué », not « < 10 »
     # (it is not a mean below 10 days).
     assert text(content, "chiffre-duree-moyenne-accompagnement").startswith("masqué Durée moyenne")
     assert "Région 84 : masqué (petit effectif)" in text(content, "chiffre-duree-moyenne-accompagnement")
     # In January, 3 prestations: masked; in March, 12: shown.
     evolution = text(content, "tableau-evolution")
-    assert "janvier 2025 12 < 10 (valeur masquée)" in evolution
+    assert "janvier 2025 12 masqué" in evolution
     assert "mars 2025 36 12" in evolution
 
 
@@ -264,7 +264,7 @@ def test_the_drill_down_links_only_to_scopes_the_user_may_open(world, users, log
     detail = text(content, "tableau-detail")
     assert "Association Hêtre Organisme gestionnaire 20 20" in detail
     assert "IME Les Tilleuls Établissement ou service 12 0" in detail
-    assert "SESSAD Le Lien Établissement ou service < 10 (valeur masquée) < 10 (valeur masquée)" in detail
+    assert "SESSAD Le Lien Établissement ou service masqué masqué" in detail
 
 
 def test_the_gestionnaire_page_drills_down_to_its_establishments_in_full(world, users, login):
