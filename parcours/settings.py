@@ -241,6 +241,17 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 3600}}
 # statistics API has its own authentication: off. Watch the queues with `parcours rqstats`.
 RQ_SHOW_ADMIN_LINK = False
 
+# The cache keeps the dashboards' computed figures (parcours.reporting.dashboards). Set
+# PARCOURS_CACHE_URL (e.g. redis://127.0.0.1:6379/1) so that every application server shares one;
+# without it each process keeps its own, in memory. It never holds personal data: aggregates only.
+CACHE_URL = os.environ.get("PARCOURS_CACHE_URL", "")
+if CACHE_URL.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+elif CACHE_URL:
+    raise ImproperlyConfigured("PARCOURS_CACHE_URL doit être une adresse redis:// ou rediss://.")
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 # Sessions and cookies: secure by default, relaxed only for local development over HTTP.
 SECURE_COOKIES = env_bool("PARCOURS_SECURE_COOKIES", default=not DEBUG)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
