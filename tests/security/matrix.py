@@ -49,10 +49,12 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from parcours.access import services as access_services
 from parcours.access.models import BreakGlass, Consent, Restriction
 from parcours.accounts.models import ExternalIdentity
+from parcours.finance.models import FinancialStatement
 from parcours.nomenclature.models import CodeSystem, Concept
 from parcours.people.models import LegalProtection, MdphDecision, Person, Relative
 from parcours.privacy.models import ExportRequest
 from parcours.records.models import Admission, NeedsAssessment, Note, ProjetPersonnalise, ServiceDelivery
+from parcours.reporting.registry import Scope
 from parcours.retention.models import RetentionRuleChange, RetentionRun
 from tests.factories import PASSWORD
 from tests.people.test_create import identity
@@ -167,6 +169,20 @@ DPO_ONLY = (LOGIN, N404, N404, N404, N404, N404, N404, N404, N404, N404, OK, OK,
 REGISTRE = (LOGIN, N404, OK, OK, N404, N404, N404, OK, OK, OK, OK, OK, N404)
 # OpenID Connect is off in the tests' settings: its pages do not exist, for anyone.
 NOT_CONFIGURED = (N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404)
+# Finance pages: the directions of establishments and gestionnaires (each for what they direct); a 403
+# to anyone else signed in, finance being no secret of a person.
+FINANCE_PAGE = (LOGIN, F403, OK, OK, F403, F403, F403, OK, OK, OK, F403, F403, F403)
+# A's yearly statement: A's direction and G's; B's director directs another establishment: 404.
+FINANCE_A = (LOGIN, F403, OK, OK, F403, F403, F403, N404, N404, N404, F403, F403, F403)
+# The import checked for A's director: its author only.
+FINANCE_IMPORT_OF_DIR_A = (LOGIN, F403, OK, N404, F403, F403, F403, N404, N404, N404, F403, F403, F403)
+# Dashboards: the directions (establishment, gestionnaire) and the authorities; a 403 page to anyone
+# else signed in (the DPO and the superuser hold no direction).
+DASHBOARDS = (LOGIN, F403, OK, OK, F403, F403, F403, OK, OK, OK, F403, F403, F403)
+# A's dashboard and reports: A's direction and G's; 404 to anyone else, B's director included.
+DASHBOARD_A = (LOGIN, N404, OK, OK, N404, N404, N404, N404, N404, N404, N404, N404, N404)
+# G's dashboard: G's direction in full, the directors of its establishments masked.
+DASHBOARD_G = (LOGIN, N404, OK, OK, N404, N404, N404, OK, OK, OK, N404, N404, N404)
 PUBLIC = (OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK, OK)
 SIGNED_IN_HOME = (OK, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME)
 ALREADY_VERIFIED = (LOGIN, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME, HOME)
@@ -189,6 +205,10 @@ ADMIN_LOGOUT = (AL, TAI, TAI, TAI, TAI, TAI, TAI, TAI, TAI, TAI, TAI, M405, TAI)
 
 def day(n: int) -> str:
     return (timezone.localdate() + datetime.timedelta(days=n)).isoformat()
+
+
+def last_year() -> int:
+    return timezone.localdate().year - 1
 
 
 def person_url(name: str):
@@ -746,6 +766,40 @@ ROWS = [
     # OpenID Connect login (off in the tests' settings)
     Row("accounts:oidc_login", "GET", NOT_CONFIGURED),
     Row("accounts:oidc_callback", "GET", NOT_CONFIGURED, query={"code": "abc", "state": "xyz"}),
+    # Finance: yearly statements and their import
+    Row("finance:list", "GET", FINANCE_PAGE),
+    Row("finance:detail", "GET", FINANCE_A, lambda w: {"uuid": w.statement.uuid}),
+    Row("finance:template_csv", "GET", FINANCE_PAGE),
+    Row("finance:template_xlsx", "GET", FINANCE_PAGE),
+    Row("finance:import", "GET", FINANCE_PAGE),
+    Row("finance:import_detail", "GET", FINANCE_IMPORT_OF_DIR_A, lambda w: {"uuid": w.finance_import.uuid}),
+    Row(
+        "finance:import_apply",
+        "POST",
+        FINANCE_IMPORT_OF_DIR_A,
+        lambda w: {"uuid": w.finance_import.uuid},
+        data=lambda w: {},
+        success=lambda w: reverse("finance:import_detail", args=[w.finance_import.uuid]),
+        probe=lambda w: FinancialStatement.objects.count(),
+    ),
+    # Dashboards and reports: aggregates only, for the directions and the authorities
+    Row("reporting:index", "GET", DASHBOARDS),
+    Row("reporting:indicators", "GET", EVERY_USER),
+    Row("reporting:indicator", "GET", EVERY_USER, lambda w: {"code": "personnes-accompagnees"}),
+    Row("reporting:dashboard", "GET", DASHBOARD_A, lambda w: {"scope": Scope.establishment(w.a)}),
+    Row("reporting:export_xlsx", "GET", DASHBOARD_G, lambda w: {"scope": Scope.gestionnaire(w.g)}),
+    Row(
+        "reporting:export_csv",
+        "GET",
+        DASHBOARD_A,
+        lambda w: {"scope": Scope.establishment(w.a)},
+        query={"indicateur": "personnes-accompagnees-par-sexe"},
+    ),
+    Row("reporting:activity_report", "GET", DASHBOARD_A, lambda w: {"pk": w.a.pk, "year": last_year()}),
+    Row("reporting:activity_report_pdf", "GET", DASHBOARD_A, lambda w: {"pk": w.a.pk, "year": last_year()}),
+    Row("reporting:serafin_summary", "GET", DASHBOARD_A, lambda w: {"pk": w.a.pk}),
+    Row("reporting:serafin_summary_csv", "GET", DASHBOARD_A, lambda w: {"pk": w.a.pk}),
+    Row("reporting:serafin_summary_xlsx", "GET", DASHBOARD_A, lambda w: {"pk": w.a.pk}),
 ]
 
 
@@ -770,6 +824,10 @@ ADMIN_MODELS = [
     ("organisations_gestionnaire", lambda w: w.g.pk, {}),
     ("organisations_establishment", lambda w: w.a.pk, {}),
     ("staff_professional", lambda w: w.professionals["pro_a"].pk, {}),
+    ("staff_absence", lambda w: w.absence.pk, {}),
+    ("organisations_authority", lambda w: w.authority.pk, {}),
+    ("finance_financialstatement", lambda w: w.statement.pk, ADMIN_READ_ONLY),
+    ("finance_financeimport", lambda w: w.finance_import.pk, ADMIN_READ_ONLY),
 ]
 
 

@@ -33,6 +33,9 @@ from parcours.access import services as access_services
 from parcours.access.enums import Category
 from parcours.access.journal import Actor
 from parcours.accounts.models import ExternalIdentity
+from parcours.finance import services as finance_services
+from parcours.finance.columns import SLUGS
+from parcours.organisations.models import Authority, AuthorityKind
 from parcours.people import services as people_services
 from parcours.privacy import services as privacy_services
 from parcours.records import services as records_services
@@ -43,7 +46,9 @@ from parcours.retention.models import RetentionRun
 from parcours.staff.enums import Role
 from tests.accounts.otp import verified_client
 from tests.factories import (
+    AbsenceFactory,
     AdmissionFactory,
+    ContractFactory,
     EstablishmentFactory,
     GestionnaireFactory,
     PersonFactory,
@@ -52,6 +57,7 @@ from tests.factories import (
     concept,
     make_professional,
 )
+from tests.finance.factories import CSV_FIGURES, FinancialStatementFactory
 
 PDF = b"%PDF-1.4 compte rendu"
 EMERGENCY = "Chute dans la nuit, le SAMU demande ses traitements en cours."
@@ -84,6 +90,10 @@ class World:
     break_glass: object
     export: object
     retention_run: object
+    statement: object = None
+    finance_import: object = None
+    absence: object = None
+    authority: object = None
     users: dict = field(default_factory=dict)
     professionals: dict = field(default_factory=dict)
     sessions: dict = field(default_factory=dict)
@@ -237,6 +247,18 @@ def build_world() -> World:
         name="Annuaire du gestionnaire",
         issuer="https://annuaire.example",
         subject="pro-a",
+    )
+    # A's yearly statement, and a file of statements checked for A's director, not yet confirmed.
+    world.statement = FinancialStatementFactory(establishment=a, year=timezone.localdate().year - 1)
+    header = ";".join(SLUGS)
+    values = {"finess": a.finess, "exercice": str(timezone.localdate().year - 2), **CSV_FIGURES}
+    content = f"{header}\n{';'.join(values[slug] for slug in SLUGS)}\n".encode()
+    world.finance_import = finance_services.create_import("etats.csv", content, actor=users["dir_a"])
+    assert world.finance_import.status == "ready", world.finance_import.errors
+    contract = ContractFactory(professional=professionals["pro_a"], employer=a)
+    world.absence = AbsenceFactory(contract=contract, start_date=day(-10), end_date=day(-8))
+    world.authority = Authority.objects.create(
+        kind=AuthorityKind.ARS, name="ARS de la région", region_code="84"
     )
     return world
 
