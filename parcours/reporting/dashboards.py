@@ -36,9 +36,9 @@ from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
 from parcours.organisations.models import Establishment, Gestionnaire
-from parcours.reporting import charts, permissions, registry, rollups
+from parcours.reporting import charts, disclosure, permissions, registry, rollups
 from parcours.reporting.disclosure import default_threshold
-from parcours.reporting.publication import Cell, Memo, Published, format_number, publish
+from parcours.reporting.publication import MASKED, Cell, Memo, Published, format_number, publish
 from parcours.reporting.registry import Disclosure, Indicator, Period, Scope, ScopeKind
 
 CACHE_SECONDS = 600
@@ -669,14 +669,27 @@ def labels_of(scopes: Sequence[Scope]) -> dict[Scope, str]:
 
 
 def children_table(
-    user, scopes: Sequence[Scope], period: Period, *, links: dict[Scope, str], version: str | None = None
+    user,
+    scopes: Sequence[Scope],
+    period: Period,
+    *,
+    links: dict[Scope, str],
+    version: str | None = None,
+    siblings: Sequence[Scope] | None = None,
 ) -> Table | None:
-    """The main figures of the scopes one may drill down to, each published with the viewer's
-    masking for that scope."""
+    """The main figures of `scopes` (the page shown of the scopes one may drill down to, `siblings`
+    being all of them), each published with the viewer's masking for that scope.
+
+    The page also shows the parent's total, and the children's counts add up to it (or nearly: a
+    person supported by two children counts once above). So the counts of the children the viewer
+    sees masked form one line with their sum, which the viewer can work out (the parent's total
+    minus the children they see in full): they are masked together (`disclosure.suppress`), over
+    every child, not only the page shown, so that no masked count can be recomputed."""
     if not scopes:
         return None
+    siblings = list(siblings or scopes)
     names = labels_of(scopes)
-    accesses = {scope: permissions.access_to(user, scope) for scope in scopes}
+    accesses = {scope: permissions.access_to(user, scope) for scope in siblings}
     kinds = {scope.kind for scope in scopes}
     indicators = [
         indicator
@@ -692,16 +705,26 @@ def children_table(
             (scope.kind, scope.identifier, access.masked if access else None)
             for scope, access in accesses.items()
         ),
+        "page",
+        *((scope.kind, scope.identifier) for scope in scopes),
     )
     rows = cache.get(key)
     if rows is None:
         memo = Memo()
+        masked = [scope for scope in siblings if accesses[scope] is None or accesses[scope].masked]
+        hidden = {
+            indicator.code: jointly_masked(indicator, masked, period, memo)
+            for indicator in indicators
+            if indicator.disclosure == Disclosure.COUNT
+        }
         rows = []
         for scope in scopes:
             access = accesses[scope]
             # A breakdown listed by mistake has no single value: it shows « — ».
             figures = tuple(
-                _Builder.figure(
+                Figure(None, MASKED, True)
+                if scope in hidden.get(indicator.code, ())
+                else _Builder.figure(
                     indicator,
                     publish(
                         indicator, scope, period, masked=access is None or access.masked, memo=memo
@@ -715,6 +738,17 @@ def children_table(
     columns += [Column(f"{indicator.label} ({indicator.unit})", indicator.code) for indicator in indicators]
     rows = tuple(replace(row, link=links.get(scope, "")) for row, scope in zip(rows, scopes, strict=True))
     return Table("detail", children_title(kinds), tuple(columns), rows)
+
+
+def jointly_masked(indicator: Indicator, scopes: list[Scope], period: Period, memo: Memo) -> set[Scope]:
+    """The scopes whose count of `indicator` is masked when their counts are published together with
+    their sum: small ones, and enough others that none can be recomputed."""
+    values = [memo.value(indicator, scope, period) for scope in scopes]
+    if len(scopes) < 2 or not all(isinstance(value, int) for value in values):
+        return set()
+    labels = [f"{scope.kind}:{scope.identifier}" for scope in scopes]
+    published = disclosure.suppress(disclosure.Series.from_counts(labels, values))
+    return {scope for scope, count in zip(scopes, published.counts, strict=True) if count is None}
 
 
 def children_title(kinds) -> str:

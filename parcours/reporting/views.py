@@ -55,14 +55,15 @@ def index(request):
 
 def _children(request, scope, period, query: str, version: str):
     """The current page of the scopes one may drill down to, and their table."""
-    paginator = Paginator(permissions.children(request.user, scope), CHILDREN_PER_PAGE)
+    siblings = permissions.children(request.user, scope)
+    paginator = Paginator(siblings, CHILDREN_PER_PAGE)
     children_page = paginator.get_page(request.GET.get("page"))
     links = {
         child: reverse("reporting:dashboard", kwargs={"scope": child}) + "?" + query
         for child in children_page.object_list
     }
     table = dashboards.children_table(
-        request.user, list(children_page.object_list), period, links=links, version=version
+        request.user, list(children_page.object_list), period, links=links, version=version, siblings=siblings
     )
     return children_page, table
 

@@ -89,7 +89,10 @@ def test_a_masked_count_is_exported_as_its_mask_never_as_its_number(world, users
     detail = rows_of(book["Détail"])
     # Persons and admissions are small counts; the FTE is a measure on a small staff: « masqué ».
     assert row_starting(detail, "SESSAD Le Lien")[1:4] == ("masqué", "masqué", "masqué")
-    assert row_starting(detail, "Association Hêtre")[1:3] == (20, 20)
+    # With the department's totals on the page, a second count of each column is masked with the
+    # SESSAD's: IME Les Tilleuls' 12 persons, Hêtre's 20 admissions (24 − 20 − 0 would give 4 back).
+    assert row_starting(detail, "Association Hêtre")[1:3] == (20, "masqué")
+    assert row_starting(detail, "IME Les Tilleuls")[1:3] == ("masqué", 0)
 
 
 def test_the_page_workbook_holds_the_page_values(world, users, login):

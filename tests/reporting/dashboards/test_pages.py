@@ -262,8 +262,11 @@ def test_the_drill_down_links_only_to_scopes_the_user_may_open(world, users, log
         url(Scope.establishment(world["E2"]), "?annee=2025"),
     ]
     detail = text(content, "tableau-detail")
-    assert "Association Hêtre Organisme gestionnaire 20 20" in detail
-    assert "IME Les Tilleuls Établissement ou service 12 0" in detail
+    # The SESSAD's 4 persons and 4 admissions are masked; with the department's totals on the page
+    # (36 persons, 24 admissions), a second count of each column is masked with them: the smallest
+    # non-zero one (IME Les Tilleuls' 12 persons, Hêtre's 20 admissions).
+    assert "Association Hêtre Organisme gestionnaire 20 masqué" in detail
+    assert "IME Les Tilleuls Établissement ou service masqué 0" in detail
     assert "SESSAD Le Lien Établissement ou service masqué masqué" in detail
 
 
