@@ -525,6 +525,19 @@ class _Builder:
                 published = publish(indicator, self.scope, month, masked=self.masked, memo=self.memo)
                 cell = published.total if spec.part == "total" else published.value
                 figures.append(self.figure(indicator, cell))
+            if self.masked and spec.part == "total" and indicator.disclosure == Disclosure.COUNT:
+                # The months' totals add up to the period's, shown below: masked together.
+                totals = [
+                    sum(value for _label, value in self.memo.value(indicator, self.scope, month))
+                    for month in months
+                ]
+                published = disclosure.suppress(
+                    disclosure.Series.from_counts([str(m.start) for m in months], totals)
+                )
+                figures = [
+                    Figure(None, MASKED, True) if count is None else figure
+                    for figure, count in zip(figures, published.counts, strict=True)
+                ]
             values.append(figures)
             points = [
                 charts.Bar(date_format(month.start, "F Y"), figure.value, figure.text, figure.masked)
