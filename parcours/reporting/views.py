@@ -111,6 +111,9 @@ def dashboard(request, scope):
                 lambda: render_to_string("reporting/includes/figures.html", fragment, request=request),
             )
         )
+        if scope.kind == ScopeKind.ESTABLISHMENT:
+            # The reports cover a calendar year: the one the period ends in.
+            context["report_year"] = page.period.end.year
         if page.parent and page.parent.may_open:
             context["parent_url"] = (
                 reverse("reporting:dashboard", kwargs={"scope": page.parent.scope}) + "?" + context["query"]
