@@ -1,35 +1,41 @@
 """Template helpers of the dashboards: `{% load reporting %}`."""
 
-import time
-
 from django import template
 from django.urls import reverse
 
-from parcours.reporting import permissions
+from parcours.access.policy import scope_of
+from parcours.organisations.models import AuthorityAgent
 
 register = template.Library()
-
-# Whether the user has dashboards, kept in the session a few minutes so that the navigation of
-# every page does not query the user's roles again. The pages themselves always check access.
-SESSION_KEY = "reporting_has_dashboards"
-SESSION_SECONDS = 300
 
 
 @register.simple_tag(takes_context=True)
 def has_dashboards(context) -> bool:
     """True when the signed-in user may open at least one dashboard (link in the navigation)."""
+    return _links(context)[0]
+
+
+@register.simple_tag(takes_context=True)
+def has_finances(context) -> bool:
+    """True when the signed-in user directs an establishment or a gestionnaire, whose yearly
+    statements they read and import (link in the navigation)."""
+    return _links(context)[1]
+
+
+def _links(context) -> tuple[bool, bool]:
+    """(dashboards, finances), from the user's roles of the request (`scope_of`, computed once per
+    request and used by most pages anyway), plus one query for an authority's agent. The pages
+    themselves always check access."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or not getattr(user, "is_authenticated", False):
-        return False
-    session = getattr(request, "session", None)
-    remembered = session.get(SESSION_KEY) if session is not None else None
-    now = time.time()
-    if remembered and remembered[0] == user.pk and now - remembered[2] < SESSION_SECONDS:
-        return bool(remembered[1])
-    answer = bool(permissions.dashboard_scopes(user))
-    if session is not None:
-        session[SESSION_KEY] = [user.pk, answer, now]
+        return False, False
+    answer = getattr(request, "_parcours_navigation_links", None)
+    if answer is None:
+        scope = scope_of(user)
+        finances = bool(scope.directed or scope.gestionnaire_establishments)
+        dashboards = finances or AuthorityAgent.objects.active().filter(user=user).exists()
+        answer = request._parcours_navigation_links = (dashboards, finances)
     return answer
 
 

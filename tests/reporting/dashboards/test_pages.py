@@ -333,3 +333,16 @@ def test_a_long_drill_down_is_paginated_and_its_export_follows_the_page(users, l
     assert len(drill_down_links(second)) == 2
     export = reverse("reporting:export_xlsx", kwargs={"scope": scope}) + "?annee=2025&page=2"
     assert export in links(second)
+
+
+def test_the_navigation_links_to_dashboards_and_finances_by_role(users, login):
+    def navigation(user) -> list[str]:
+        """The links of the home page: its only links to these sections are the navigation's."""
+        return links(login(user).get(reverse("core:home")).content.decode())
+
+    dashboards, finances = reverse("reporting:index"), reverse("finance:list")
+    for role in ("director", "gdirector"):
+        assert {dashboards, finances} <= set(navigation(users[role])), role
+    # An authority's agent: dashboards, not the finance pages of the establishments' directions.
+    assert dashboards in navigation(users["ars"]) and finances not in navigation(users["ars"])
+    assert not {dashboards, finances} & set(navigation(users["professional"]))
