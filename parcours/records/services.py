@@ -8,9 +8,11 @@ one transaction: a refused or invalid write, or one bad line among several, save
 
 import datetime
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.utils import timezone
 
 from parcours.access import policy
@@ -31,6 +33,7 @@ from parcours.records.models import (
     ProjetPersonnalise,
     ServiceDelivery,
 )
+from parcours.reporting.tasks import refresh_service_rollups
 
 MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
 # Allowed document types: extension -> (content type, check of the first bytes).
@@ -445,6 +448,13 @@ def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Acto
 # Service log and notes
 
 
+def _refresh_rollups(establishment: Establishment, *days: datetime.date) -> None:
+    """Once the write is committed, have the reporting totals of the service log recompute these days
+    (parcours.reporting.rollups: the dashboards never read the log itself)."""
+    day_list = sorted({day.isoformat() for day in days})
+    transaction.on_commit(partial(refresh_service_rollups.enqueue, [establishment.pk], day_list))
+
+
 @atomic_service
 def log_service(
     person: Person,
@@ -470,6 +480,7 @@ def log_service(
     require(actor, person, Category.SERVICES, Action.CREATE, obj=delivery)
     delivery.full_clean()
     delivery.save()
+    _refresh_rollups(establishment, delivery.date)
     return delivery
 
 
@@ -488,12 +499,14 @@ def update_service_delivery(
     professional_of(actor)
     require(actor, delivery.person, Category.SERVICES, Action.UPDATE, obj=delivery)
     require_writable_establishment(actor, delivery.establishment)
+    logged_on = delivery.date
     delivery.concept = concept
     delivery.date = date
     delivery.duration_minutes = duration_minutes
     delivery.is_group = is_group
     delivery.full_clean()
     delivery.save()
+    _refresh_rollups(delivery.establishment, logged_on, delivery.date)
     return delivery
 
 

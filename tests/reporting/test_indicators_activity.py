@@ -30,6 +30,9 @@ Needs assessments (date, establishment, needs and their blocks):
     P3  31/03 A  1.3.1.1, then a second one the same day: 1.2.1.4 (the last recorded counts)
     P4  01/02 A  1.2.1.1                                  P4 is not supported in March
     P5  01/02 B  1.1.1.1, 1.1.1.4 (1.1)
+
+The prestations are counted from the rollups of the service log: the fixture rebuilds them once the
+data is written, as the nightly job does (tests/reporting/test_rollups.py tests how they follow it).
 """
 
 import datetime
@@ -38,7 +41,7 @@ import pytest
 
 from parcours.nomenclature.models import Concept
 from parcours.organisations.enums import SupportMode
-from parcours.reporting import registry
+from parcours.reporting import registry, rollups
 from parcours.reporting.indicators.activity import NO_BLOCK
 from parcours.reporting.registry import UNVERIFIED_ANAP, Period, Scope
 from tests.factories import (
@@ -116,6 +119,7 @@ def data():
     assess(p3, a, D(2025, 3, 31), ["1.2.1.4"])
     assess(p4, a, D(2025, 2, 1), ["1.2.1.1"])
     assess(p5, b, D(2025, 2, 1), ["1.1.1.1", "1.1.1.4"])
+    rollups.refresh_all()
     return {
         "A": Scope.establishment(a),
         "B": Scope.establishment(b),
@@ -174,6 +178,22 @@ def test_services_by_block(data):
     # The whole of 2025 in A: S5 and S6 too (2.1: S1, S2, S5, S6).
     rows = value("prestations-realisees-par-bloc", data["A"], Period.year(2025))
     assert nonzero(rows) == {"2.1": 4, "2.3": 1, NO_BLOCK: 1}
+
+
+def test_services_on_periods_cut_inside_months(data):
+    # 28/02 to 01/04 in A: S5 (28/02), the whole of March (S1, S2, S3, S8), S6 (01/04).
+    rows = value("prestations-realisees-par-bloc", data["A"], Period(D(2025, 2, 28), D(2025, 4, 1)))
+    assert nonzero(rows) == {"2.1": 4, "2.3": 1, NO_BLOCK: 1}
+    # 31/03 to 01/04, no whole month: S2 and S6, 45 + 60 = 105 min = 1.75 h -> 1.8.
+    two_days = Period(D(2025, 3, 31), D(2025, 4, 1))
+    assert nonzero(value("prestations-realisees-par-bloc", data["A"], two_days)) == {"2.1": 2}
+    assert nonzero(value("heures-prestations-par-bloc", data["A"], two_days)) == {"2.1": 1.8}
+    # 05/03 to 10/03 in G: S1 (2.1) and S8 (level 1) in A; S4 (B, 15/03) is after.
+    rows = value("prestations-realisees-par-bloc", data["G"], Period(D(2025, 3, 5), D(2025, 3, 10)))
+    assert nonzero(rows) == {"2.1": 1, NO_BLOCK: 1}
+    # 02/03 to 30/03 in A: S1 and S8 only (S3 is on 01/03, S2 on 31/03); 45 + 20 min.
+    rows = value("heures-prestations-par-bloc", data["A"], Period(D(2025, 3, 2), D(2025, 3, 30)))
+    assert nonzero(rows) == {"2.1": 0.8, NO_BLOCK: 0.3}
 
 
 def test_hours_by_block(data):
@@ -277,10 +297,12 @@ def test_empty_period_and_empty_scope(data):
 
 
 def test_aggregate_queries(data, django_assert_num_queries):
-    # The blocks of the nomenclature, then one aggregate.
+    # The blocks of the nomenclature, then one aggregate (for the prestations, over the monthly and
+    # daily rollups at once when the period cuts a month).
     for code in ("prestations-realisees-par-bloc", "heures-prestations-par-bloc", "besoins-par-bloc"):
-        with django_assert_num_queries(2):
-            value(code, data["84"])
+        for period in (MARCH, Period(D(2025, 2, 28), D(2025, 4, 1)), Period(D(2025, 3, 2), D(2025, 3, 3))):
+            with django_assert_num_queries(2):
+                value(code, data["84"], period)
     with django_assert_num_queries(1):
         value("journees-par-mode", data["84"])
     with django_assert_num_queries(2):

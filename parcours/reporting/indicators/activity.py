@@ -4,6 +4,12 @@ Counted by the database (aggregate queries on the scope's establishments); the o
 Python are the concepts of a SERAFIN-PH nomenclature, to map each code to its block. No result holds
 personal data.
 
+Prestations and their hours are read from the rollups of the service log (daily and monthly totals
+per establishment and code, `parcours.reporting.rollups`), never from the log itself: it holds
+millions of lines at a department's scale. The rollups give the same figures for any period; they
+follow the log within seconds (a task after each write) and are rebuilt every night. Needs and days
+of presence read their own tables, small enough (a few tens of thousands of rows).
+
 Blocks: the SERAFIN-PH nomenclatures have one or two level-1 roots ("1 Besoins"; "2 Prestations
 directes", "3 Prestations indirectes"), so a breakdown on them says little. The rows are therefore the
 level-2 blocks (1.1, 1.2, 1.3 for the needs; 2.1 to 2.4, 3.1, 3.2 for the prestations), labelled with
@@ -29,7 +35,8 @@ from django.db.models.functions import Coalesce, Greatest, Least
 from parcours.nomenclature.models import Concept, SystemSlug
 from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Capacity
-from parcours.records.models import Need, NeedsAssessment, ServiceDelivery
+from parcours.records.models import Need, NeedsAssessment
+from parcours.reporting import rollups
 from parcours.reporting.indicators.persons import overlapping
 from parcours.reporting.registry import (
     OWN_DEFINITION,
@@ -89,11 +96,10 @@ def by_block(system_slug: str, totals: dict[str, int | float]) -> list[Row]:
     return rows
 
 
-def services(scope: Scope, period: Period):
-    """The prestations delivered in the scope's establishments on a day of the period."""
-    return ServiceDelivery.objects.filter(
-        establishment__in=scope.establishments(), date__gte=period.start, date__lte=period.end
-    )
+def service_totals(scope: Scope, period: Period) -> dict[str, tuple[int, int]]:
+    """{prestation code: (prestations delivered, their minutes)} in the scope's establishments on the
+    days of the period, from the rollups of the service log."""
+    return rollups.service_totals(scope.establishments(), period.start, period.end)
 
 
 @register(
@@ -112,8 +118,8 @@ def services(scope: Scope, period: Period):
     source=f"{SERAFIN_SOURCE} ; regroupement et comptage propres à Parcours",
 )
 def services_by_block(scope: Scope, period: Period) -> list[Row]:
-    rows = services(scope, period).values("concept__code").annotate(n=Count("pk")).order_by()
-    return by_block(SystemSlug.SERAFIN_PRESTATIONS, {row["concept__code"]: row["n"] for row in rows})
+    totals = service_totals(scope, period)
+    return by_block(SystemSlug.SERAFIN_PRESTATIONS, {code: n for code, (n, _minutes) in totals.items()})
 
 
 @register(
@@ -134,10 +140,8 @@ def services_by_block(scope: Scope, period: Period) -> list[Row]:
     base="prestations-realisees-par-bloc",
 )
 def hours_by_block(scope: Scope, period: Period) -> list[Row]:
-    rows = (
-        services(scope, period).values("concept__code").annotate(minutes=Sum("duration_minutes")).order_by()
-    )
-    rows = by_block(SystemSlug.SERAFIN_PRESTATIONS, {row["concept__code"]: row["minutes"] for row in rows})
+    totals = service_totals(scope, period)
+    rows = by_block(SystemSlug.SERAFIN_PRESTATIONS, {code: minutes for code, (_n, minutes) in totals.items()})
     return [(label, round(minutes / 60, 1)) for label, minutes in rows]
 
 
