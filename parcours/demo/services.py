@@ -4,7 +4,8 @@ Business rules:
 - the demo only fills an empty database, or replaces a previous demo when asked to (reset);
 - the department scale (10 million service-log rows) needs PostgreSQL;
 - everything is written in one transaction: a failure leaves the database as it was;
-- the access log stays empty: generated rows are reference data, nobody read anything.
+- the access log stays empty: generated rows are reference data, nobody read anything;
+- the rollups of the service log are rebuilt at the end, in the same transaction.
 """
 
 import time
@@ -32,6 +33,7 @@ from parcours.demo.writers import CopyWriter, OrmWriter, analyze, demo_models, r
 from parcours.organisations.models import Authority, AuthorityAgent, Establishment, Gestionnaire
 from parcours.people.models import Person
 from parcours.records.models import Goal, Note, ServiceDelivery
+from parcours.reporting import rollups
 from parcours.staff.models import Contract, Professional
 
 __all__ = ["DEMO_PASSWORD", "DemoDataError", "DemoReport", "Progress", "generate_demo_data"]
@@ -144,6 +146,9 @@ def generate_demo_data(
                 progress.phase("effacement des données existantes")
                 reset_demo_data(connection)
             report.counts, report.logins, report.totp_uris = _generate(spec, seed, connection, progress, bulk)
+            # The dashboards read the totals of the service log, never the log itself.
+            progress.phase("cumuls du journal des prestations")
+            progress.advance(rollups.refresh_all().rows)
             progress.end()
         if postgres:
             progress.phase("statistiques du planificateur (ANALYZE)")
