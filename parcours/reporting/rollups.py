@@ -10,8 +10,8 @@ Business rules:
 - they follow the service log through `refresh(establishment_ids, days)`: records' services enqueue
   it (task `refresh_service_rollups`) once a write of the log is committed, and bulk loads call it for
   the days they touched. `refresh_all()` rebuilds everything from the log (every night, and after the
-  demo load): it repairs whatever a refresh missed, such as the lines deleted when a person is
-  anonymised;
+  demo load): it repairs whatever no refresh followed, such as the lines retention deletes when it
+  erases a person's services;
 - a refresh is one transaction that first locks the RollupState row: two refreshes of the same totals
   run one after the other, and the last one to commit has read the log after the other's commit.
 
@@ -75,8 +75,8 @@ def service_totals(
     last_day = end if end == last_of_month(end) else first_of_month(end) - datetime.timedelta(days=1)
     if first_month < last_day:
         parts = [ServiceMonthRollup.objects.filter(month__gte=first_month, month__lte=last_day)]
-        # The days around the whole months: one range each, so that each reads the (establishment,
-        # day) index as a range (an OR of both ranges makes PostgreSQL scan the whole table).
+        # The days around the whole months: one range each, each read through an index (an OR of
+        # both ranges makes PostgreSQL scan the whole table).
         if start < first_month:
             parts.append(ServiceDayRollup.objects.filter(day__gte=start, day__lt=first_month))
         if last_day < end:
