@@ -8,11 +8,9 @@ one transaction: a refused or invalid write, or one bad line among several, save
 
 import datetime
 from dataclasses import dataclass, field
-from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.utils import timezone
 
 from parcours.access import policy
@@ -33,7 +31,7 @@ from parcours.records.models import (
     ProjetPersonnalise,
     ServiceDelivery,
 )
-from parcours.reporting.tasks import refresh_service_rollups
+from parcours.records.signals import announce_service_log_change
 
 MAX_DOCUMENT_SIZE = 10 * 1024 * 1024
 # Allowed document types: extension -> (content type, check of the first bytes).
@@ -449,10 +447,9 @@ def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Acto
 
 
 def _refresh_rollups(establishment: Establishment, *days: datetime.date) -> None:
-    """Once the write is committed, have the reporting totals of the service log recompute these days
-    (parcours.reporting.rollups: the dashboards never read the log itself)."""
-    day_list = sorted({day.isoformat() for day in days})
-    transaction.on_commit(partial(refresh_service_rollups.enqueue, [establishment.pk], day_list))
+    """Once the write is committed, tell who keeps totals of the service log which days changed
+    (reporting's rollups: the dashboards never read the log itself)."""
+    announce_service_log_change((establishment.pk, day) for day in days)
 
 
 @atomic_service

@@ -25,6 +25,7 @@ from parcours.records.models import (
     ProjetPersonnalise,
     ServiceDelivery,
 )
+from parcours.records.signals import announce_service_log_change
 from parcours.retention.enums import FinalAction, RetentionCategory
 
 ANONYMISED_NAME = "Anonymisé"
@@ -88,7 +89,9 @@ def erase_projets(person: Person) -> None:
 
 
 def erase_services(person: Person) -> None:
-    ServiceDelivery.objects.filter(person=person).delete()
+    deliveries = ServiceDelivery.objects.filter(person=person)
+    announce_service_log_change(deliveries.values_list("establishment_id", "date").distinct().order_by())
+    deliveries.delete()
 
 
 def erase_notes(person: Person) -> None:

@@ -26,6 +26,7 @@ from parcours.reporting.indicators.activity import by_block
 from parcours.reporting.models import RollupState, ServiceDayRollup, ServiceMonthRollup
 from parcours.reporting.registry import Period, Scope
 from parcours.reporting.tasks import rebuild_service_rollups, refresh_service_rollups
+from parcours.retention import disposal
 from tests.factories import EstablishmentFactory, GestionnaireFactory, PersonFactory, concept
 from tests.people.scenario import world  # noqa: F401
 
@@ -228,6 +229,21 @@ def test_logging_and_correcting_a_service_refresh_its_days(world, django_capture
         )
     assert day_rows() == {(world.a.pk, moved_to, "2.1.1.1"): (1, 50)}
     assert month_rows() == {(world.a.pk, moved_to.replace(day=1), "2.1.1.1"): (1, 50)}
+
+
+def test_erasing_a_persons_services_at_the_end_of_retention_refreshes_their_days(
+    log_lines, django_capture_on_commit_callbacks
+):
+    other = PersonFactory()
+    log(other, log_lines["A"], D(2025, 3, 5), "2.1.1.1", 10)
+    rollups.refresh_all()
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            disposal.erase_services(log_lines["person"])
+        assert len(day_rows()) == 5  # nothing before the commit
+    # Only the other person's line is left, on A's 5 March.
+    assert day_rows() == {(log_lines["A"].pk, D(2025, 3, 5), "2.1.1.1"): (1, 10)}
+    assert month_rows() == {(log_lines["A"].pk, D(2025, 3, 1), "2.1.1.1"): (1, 10)}
 
 
 def test_the_tasks(log_lines):
