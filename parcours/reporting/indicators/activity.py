@@ -25,12 +25,11 @@ from django.db.models import (
     DurationField,
     ExpressionWrapper,
     F,
-    OuterRef,
-    Subquery,
     Sum,
     Value,
+    Window,
 )
-from django.db.models.functions import Coalesce, Greatest, Least
+from django.db.models.functions import Coalesce, Greatest, Least, RowNumber
 
 from parcours.nomenclature.models import Concept, SystemSlug
 from parcours.organisations.enums import SupportMode
@@ -163,11 +162,20 @@ def hours_by_block(scope: Scope, period: Period) -> list[Row]:
     source=f"{SERAFIN_SOURCE} ; regroupement et comptage propres à Parcours",
 )
 def needs_by_block(scope: Scope, period: Period) -> list[Row]:
-    in_scope = NeedsAssessment.objects.filter(establishment__in=scope.establishments(), date__lte=period.end)
-    latest = in_scope.filter(
-        person__in=overlapping(scope, period).values("person"),
-        pk=Subquery(in_scope.filter(person=OuterRef("person")).order_by("-date", "-pk").values("pk")[:1]),
+    # Each person's latest assessment, ranked by a window function: one pass over the assessments of
+    # the scope, where a subquery per person took seconds for a department.
+    ranked = (
+        NeedsAssessment.objects.filter(
+            establishment__in=scope.establishments(),
+            date__lte=period.end,
+            person__in=overlapping(scope, period).values("person"),
+        )
+        .annotate(
+            rank=Window(RowNumber(), partition_by=[F("person")], order_by=[F("date").desc(), F("pk").desc()])
+        )
+        .filter(rank=1)
     )
+    latest = ranked.values_list("pk", flat=True)
     rows = (
         Need.objects.filter(assessment__in=latest).values("concept__code").annotate(n=Count("pk")).order_by()
     )
