@@ -5,7 +5,9 @@ service-log rows), served by gunicorn (2 workers, production settings):
 
 1. brings the rollups up to date (`parcours rollups refresh --all`), timed;
 2. times N requests of each dashboard page (establishment and gestionnaire seen by their directions,
-   department and region seen by the ARS agent, masked), the default period (the last complete year);
+   department and region seen by the ARS agent, masked), twice: cold, each request asking for
+   another one-year period (the figures are computed, nothing comes from the cache), and warm, the
+   same page again (its figures from the cache shared by the two workers, Redis);
 3. in the same run, times the same main figures computed by one straight SQL aggregate over the raw
    tables (admissions, service log, contracts) per scope, the way a report is compiled without
    Parcours' registry and rollups: the comparison;
@@ -22,7 +24,7 @@ import json
 import statistics
 import sys
 import time
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
@@ -131,6 +133,45 @@ def scopes(database_url: str) -> dict:
         }
 
 
+CACHE_URL = "redis://127.0.0.1:6379/3"
+
+
+def flush_cache() -> None:
+    """Empty the bench's own Redis database (3), so that the first requests find nothing cached."""
+    import redis
+
+    redis.Redis.from_url(CACHE_URL).flushdb()
+
+
+def cold_paths(path: str, count: int) -> list[str]:
+    """`count` different one-year periods (ending on 31/12 of the last complete year, then one day
+    earlier each): each page computes its figures."""
+    _start, end = last_complete_year()
+    paths = []
+    for k in range(count):
+        last = end - timedelta(days=k)
+        first = last.replace(year=last.year - 1) + timedelta(days=1)
+        paths.append(f"{path}?debut={first.isoformat()}&fin={last.isoformat()}")
+    return paths
+
+
+def measure_cold(client: Client, paths: list[str]) -> dict:
+    """One request per path, each path asked once: nothing is served from the cache."""
+    durations, statuses = [], {}
+    for path in paths:
+        started = time.perf_counter()
+        status, _ = client.get(path)
+        durations.append((time.perf_counter() - started) * 1000)
+        statuses[status] = statuses.get(status, 0) + 1
+    return {
+        "requests": len(paths),
+        "median_ms": round(statistics.median(durations), 2),
+        "p95_ms": round(percentile(durations, 0.95), 2),
+        "min_ms": round(min(durations), 2),
+        "statuses": statuses,
+    }
+
+
 def last_complete_year() -> tuple[date, date]:
     year = datetime.now().astimezone().year - 1
     return date(year, 1, 1), date(year, 12, 31)
@@ -166,6 +207,8 @@ def main() -> None:
         parser.error(f"--requests : entre 1 et {MAX_REQUESTS}")
     database_url = local_database_url(parser, args)
     env = server_env(database_url)
+    env["PARCOURS_CACHE_URL"] = CACHE_URL
+    flush_cache()
     report = report_header()
     pages = scopes(database_url)
 
@@ -190,11 +233,15 @@ def main() -> None:
             if status != 200:
                 raise SystemExit(f"{key} : HTTP {status} sur {path}")
             results[key] = {
+                "cold": measure_cold(clients[login], cold_paths(path, args.requests)),
                 "page": measure(clients[login], [path], {}, args.requests),
                 "straight_sql": time_straight_sql(database_url, ids, args.requests),
                 "establishments": len(ids),
             }
-            log(f"  {key} : médiane {results[key]['page']['median_ms']} ms")
+            log(
+                f"  {key} : froid médiane {results[key]['cold']['median_ms']} ms, "
+                f"chaud médiane {results[key]['page']['median_ms']} ms"
+            )
         results["plancher (SELECT 1)"] = {
             "page": measure(Client(base), ["/_bench/floor/"], {}, args.requests)
         }
@@ -202,14 +249,19 @@ def main() -> None:
         stop_server(server)
 
     log("")
-    log(f"{'page':<30} {'étab.':>5} {'médiane':>9} {'p95':>9}   {'SQL direct méd.':>15} {'p95':>9}")
+    log(
+        f"{'page':<30} {'étab.':>5} {'froid méd.':>10} {'p95':>8} {'chaud méd.':>10} {'p95':>8}"
+        f"   {'SQL direct méd.':>15} {'p95':>8}"
+    )
     for key, row in results.items():
-        page, sql = row["page"], row.get("straight_sql")
+        page, cold, sql = row["page"], row.get("cold"), row.get("straight_sql")
         line = f"{key:<30} {row.get('establishments', ''):>5} "
-        line += f"{page['median_ms']:>7.1f}ms {page['p95_ms']:>7.1f}ms"
+        line += f"{cold['median_ms']:>8.1f}ms {cold['p95_ms']:>6.1f}ms " if cold else f"{'':>19} "
+        line += f"{page['median_ms']:>8.1f}ms {page['p95_ms']:>6.1f}ms"
         if sql:
-            line += f"   {sql['median_ms']:>13.1f}ms {sql['p95_ms']:>7.1f}ms"
-            line += "" if page["p95_ms"] < BUDGET_MS else f"   AU-DESSUS DE {BUDGET_MS} ms"
+            line += f"   {sql['median_ms']:>13.1f}ms {sql['p95_ms']:>6.1f}ms"
+            worst = max(page["p95_ms"], cold["p95_ms"])
+            line += "" if worst < BUDGET_MS else f"   AU-DESSUS DE {BUDGET_MS} ms"
         log(line)
     report["pages"] = results
     RESULTS.mkdir(exist_ok=True)
