@@ -16,11 +16,14 @@ or acts, FTE, hours) the parent's value divided by its number of establishments,
 column's name; for a rate, an average or an amount, the parent's value itself. The parent is published
 masked unless the viewer may see it in full.
 
-Cost: the figures of a page are cached (Django's cache) for `CACHE_SECONDS`, keyed by the scope, the
-period, the masking of the scope and of its parent, the day, the indicators' codes and a data version:
-the state of the service log's rollups (refreshed after every write of the log) and a token that
-`bump_data_version` renews. Other data (admissions, contracts, waiting lists) reach the pages within
-`CACHE_SECONDS`; the page says when its figures were computed.
+A scope narrowed to a FINESS category (`Scope.category`) is compared with the scope above narrowed
+to the same category; its name says the category (`category_label`).
+
+Cost: the figures of a page are cached (Django's cache) for `CACHE_SECONDS`, keyed by the scope (its
+category included), the period, the masking of the scope and of its parent, the day, the indicators'
+codes and a data version: the state of the service log's rollups (refreshed after every write of the
+log) and a token that `bump_data_version` renews. Other data (admissions, contracts, waiting lists)
+reach the pages within `CACHE_SECONDS`; the page says when its figures were computed.
 """
 
 import datetime
@@ -35,6 +38,7 @@ from django.utils.formats import date_format
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 
+from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment, Gestionnaire
 from parcours.reporting import charts, disclosure, permissions, registry, rollups
 from parcours.reporting.disclosure import default_threshold
@@ -273,6 +277,25 @@ def period_text(period: Period) -> str:
     if period == Period.year(period.start.year):
         return f"année {period.start.year}"
     return f"du {date_format(period.start, 'j F Y')} au {date_format(period.end, 'j F Y')}"
+
+
+def category_label(code: str) -> str:
+    """The nomenclature's label of a FINESS category (its code when the nomenclature has none)."""
+    if not code:
+        return ""
+    concept = (
+        Concept.objects.filter(system__slug="finess-categories", code=code)
+        .values_list("label", "short_label")
+        .first()
+    )
+    return (concept and (concept[0] or concept[1])) or code
+
+
+def filtered_label(label: str, scope: Scope, category: str | None = None) -> str:
+    """The name of a scope, with its FINESS category when it is narrowed to one."""
+    if not scope.category:
+        return label
+    return f"{label} (catégorie : {category or category_label(scope.category)})"
 
 
 def is_additive(indicator: Indicator) -> bool:
@@ -613,13 +636,14 @@ def cached_html(page: DashboardPage, name: str, render) -> str:
 
 
 def parent_of(user, scope: Scope) -> Parent | None:
-    above = permissions.parent(scope)
+    above = permissions.parent(scope.unfiltered)
     if above is None:
         return None
+    above = above.with_category(scope.category)
     access = permissions.access_to(user, above)
     return Parent(
         above,
-        permissions.scope_label(above),
+        filtered_label(permissions.scope_label(above), above),
         masked=True if access is None else access.masked,
         establishments=above.establishments().count(),
         may_open=access is not None,
@@ -635,6 +659,7 @@ def build_page(
         version or data_version(),
         scope.kind,
         scope.identifier,
+        scope.category,
         period.start,
         period.end,
         masked,
@@ -669,15 +694,16 @@ def build_page(
 
 def labels_of(scopes: Sequence[Scope]) -> dict[Scope, str]:
     """The names of scopes, read in two queries at most."""
-    names: dict[Scope, str] = {}
+    found: dict[tuple[ScopeKind, int | str], str] = {}
     for kind, model in ((ScopeKind.ESTABLISHMENT, Establishment), (ScopeKind.GESTIONNAIRE, Gestionnaire)):
         keys = [scope.identifier for scope in scopes if scope.kind == kind]
         if keys:
             for pk, name in model.objects.filter(pk__in=keys).values_list("pk", "name"):
-                names[Scope(kind, pk)] = name
+                found[(kind, pk)] = name
+    names: dict[Scope, str] = {}
     for scope in scopes:
-        if scope not in names:
-            names[scope] = permissions.scope_label(scope)
+        key = (scope.kind, scope.identifier)
+        names[scope] = found[key] if key in found else permissions.scope_label(scope)
     return names
 
 
@@ -715,11 +741,11 @@ def children_table(
         period.start,
         period.end,
         *(
-            (scope.kind, scope.identifier, access.masked if access else None)
+            (scope.kind, scope.identifier, scope.category, access.masked if access else None)
             for scope, access in accesses.items()
         ),
         "page",
-        *((scope.kind, scope.identifier) for scope in scopes),
+        *((scope.kind, scope.identifier, scope.category) for scope in scopes),
     )
     rows = cache.get(key)
     if rows is None:
@@ -759,7 +785,7 @@ def jointly_masked(indicator: Indicator, scopes: list[Scope], period: Period, me
     values = [memo.value(indicator, scope, period) for scope in scopes]
     if len(scopes) < 2 or not all(isinstance(value, int) for value in values):
         return set()
-    labels = [f"{scope.kind}:{scope.identifier}" for scope in scopes]
+    labels = [f"{scope.kind}:{scope.identifier}:{scope.category}" for scope in scopes]
     published = disclosure.suppress(disclosure.Series.from_counts(labels, values))
     return {scope for scope, count in zip(scopes, published.counts, strict=True) if count is None}
 

@@ -1,4 +1,5 @@
-"""The period picker of the dashboards: a calendar year, or two dates.
+"""The period picker of the dashboards: a calendar year, or two dates; and, on the dashboards of
+several establishments, the FINESS category filter (`categorie`, one of the categories present).
 
 Read from the query string (GET), so that a dashboard's address says what it shows and can be shared
 or bookmarked. Nothing given: the last complete calendar year. The current year runs to today. A
@@ -11,12 +12,30 @@ import datetime
 from django import forms
 from django.utils import timezone
 
-from parcours.reporting.registry import Period
+from parcours.nomenclature.models import Concept
+from parcours.reporting.registry import Period, Scope, ScopeKind
 
 MAX_YEARS = 5
 YEARS_OFFERED = 10
 DATE_FORMAT = "%Y-%m-%d"
 DATE_ERROR = "Saisissez une date valide, par exemple 31/12/2025."
+CATEGORY_SYSTEM = "finess-categories"
+CATEGORY_ERROR = "Choisissez une catégorie d'établissement de la liste."
+
+
+def categories_of(scope: Scope) -> list[tuple[str, str]]:
+    """The FINESS categories (code, label of the nomenclature) of the establishments of a scope,
+    whatever its own category filter, by label; none for an establishment."""
+    if scope.kind == ScopeKind.ESTABLISHMENT:
+        return []
+    concepts = (
+        Concept.objects.filter(
+            system__slug=CATEGORY_SYSTEM, pk__in=scope.unfiltered.establishments().values("category_id")
+        )
+        .order_by("label", "code")
+        .values_list("code", "label", "short_label")
+    )
+    return [(code, label or short_label or code) for code, label, short_label in concepts]
 
 
 def years_later(day: datetime.date, years: int) -> datetime.date:
@@ -67,9 +86,18 @@ class PeriodForm(forms.Form):
         error_messages={"invalid": DATE_ERROR},
     )
 
-    def __init__(self, data=None, *, today: datetime.date | None = None):
+    categorie = forms.ChoiceField(label="Catégorie d'établissement", required=False)
+
+    def __init__(self, data=None, *, today: datetime.date | None = None, categories=None):
+        """`categories`: the (code, label) pairs offered by the category filter; None for a page
+        without one (an establishment), where the field is left out."""
         self.today = today or timezone.localdate()
         super().__init__(data)
+        if categories is None:
+            del self.fields["categorie"]
+        else:
+            self.fields["categorie"].choices = [("", "Toutes")] + list(categories)
+            self.fields["categorie"].error_messages["invalid_choice"] = CATEGORY_ERROR
         current = self.today.year
         self.fields["annee"].choices = [("", "Choisir une année")] + [
             (year, f"{year} (jusqu'à aujourd'hui)" if year == current else str(year))
@@ -79,11 +107,12 @@ class PeriodForm(forms.Form):
         self.fields["annee"].initial = default_period(self.today).start.year
 
     @classmethod
-    def from_query(cls, query) -> "PeriodForm":
-        """The form bound to the page's query string, or bound to nothing (default period) when the
-        query string names no period."""
-        data = {name: query.get(name, "") for name in ("annee", "debut", "fin")}
-        return cls(data if any(data.values()) else None)
+    def from_query(cls, query, categories=None) -> "PeriodForm":
+        """The form bound to the page's query string, or bound to nothing (default period, all
+        categories) when the query string names neither a period nor a category."""
+        names = ("annee", "debut", "fin") + (() if categories is None else ("categorie",))
+        data = {name: query.get(name, "") for name in names}
+        return cls(data if any(data.values()) else None, categories=categories)
 
     def clean(self):
         cleaned = super().clean()
@@ -114,6 +143,17 @@ class PeriodForm(forms.Form):
         return self.cleaned_data.get("period") or default_period(self.today)
 
     @property
+    def category(self) -> str:
+        """The FINESS category chosen ("" for all of them, or when the input is wrong)."""
+        if "categorie" not in self.fields or not self.is_bound or not self.is_valid():
+            return ""
+        return self.cleaned_data.get("categorie") or ""
+
+    @property
+    def period_errors(self) -> bool:
+        return bool(self.is_bound and any(name != "categorie" for name in self.errors))
+
+    @property
     def chosen_year(self) -> int | None:
         """The year shown as chosen in the year picker."""
         period = self.period
@@ -121,6 +161,14 @@ class PeriodForm(forms.Form):
             if period == year_period(period.start.year, self.today):
                 return period.start.year
         return None
+
+
+def page_query(period: Period, category: str = "", today: datetime.date | None = None) -> dict[str, str]:
+    """The query-string parameters of a page: its period, and its category when it has one."""
+    query = period_query(period, today)
+    if category:
+        query["categorie"] = category
+    return query
 
 
 def period_query(period: Period, today: datetime.date | None = None) -> dict[str, str]:

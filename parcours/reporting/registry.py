@@ -74,10 +74,15 @@ class Disclosure(enum.StrEnum):
 class Scope:
     """What an indicator is computed on: one establishment or service (its primary key), one
     gestionnaire (its primary key), one department (its code, e.g. "69", "2A", "971") or one region
-    (its code, e.g. "84")."""
+    (its code, e.g. "84").
+
+    A scope of several establishments may be narrowed to one FINESS category (`category`, the code
+    of a concept of the "finess-categories" system): its establishments are then those of that
+    category only. An establishment scope ignores it (always empty)."""
 
     kind: ScopeKind
     identifier: int | str
+    category: str = ""
 
     def __post_init__(self):
         object.__setattr__(self, "kind", ScopeKind(self.kind))
@@ -85,6 +90,16 @@ class Scope:
             object.__setattr__(self, "identifier", int(self.identifier))
         else:
             object.__setattr__(self, "identifier", str(self.identifier).strip().upper())
+        category = "" if self.kind == ScopeKind.ESTABLISHMENT else str(self.category or "").strip()
+        object.__setattr__(self, "category", category)
+
+    def with_category(self, category: str) -> "Scope":
+        """The same scope narrowed to a FINESS category (none when `category` is empty)."""
+        return Scope(self.kind, self.identifier, category)
+
+    @property
+    def unfiltered(self) -> "Scope":
+        return self.with_category("")
 
     @classmethod
     def establishment(cls, establishment) -> "Scope":
@@ -111,7 +126,10 @@ class Scope:
             ScopeKind.DEPARTMENT: "department_code",
             ScopeKind.REGION: "region_code",
         }[self.kind]
-        return Establishment.objects.filter(**{lookup: self.identifier})
+        establishments = Establishment.objects.filter(**{lookup: self.identifier})
+        if self.category:
+            establishments = establishments.filter(category__code=self.category)
+        return establishments
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,9 @@
 
 Who sees what is `parcours.reporting.permissions`: a scope the user may not see answers 404; its
 figures are masked or not as `access_to` says. The figures themselves are `dashboards.build_page`.
+A page of several establishments may be narrowed to one FINESS category (`?categorie=<code>`, one
+of the categories present in the scope): the access rules then apply to the establishments of that
+category, and the drill-down, the comparison and the exports keep the category.
 Dashboards hold counts and aggregates only, never a person: they leave no access-log entry.
 """
 
@@ -19,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from parcours.reporting import dashboards, exports, permissions, registry
 from parcours.reporting.disclosure import default_threshold
-from parcours.reporting.forms import PeriodForm, period_query
+from parcours.reporting.forms import PeriodForm, categories_of, page_query
 from parcours.reporting.registry import Disclosure, ScopeKind
 
 CHILDREN_PER_PAGE = 25
@@ -55,7 +58,17 @@ def index(request):
 
 def _children(request, scope, period, query: str, version: str):
     """The current page of the scopes one may drill down to, and their table."""
-    siblings = permissions.children(request.user, scope)
+    siblings = [child.with_category(scope.category) for child in permissions.children(request.user, scope)]
+    if scope.category:
+        # Children with no establishment of the category are left out.
+        present: dict[ScopeKind, set] = {ScopeKind.ESTABLISHMENT: set(), ScopeKind.GESTIONNAIRE: set()}
+        present[ScopeKind.DEPARTMENT] = set()
+        rows = scope.establishments().order_by().values_list("pk", "gestionnaire_id", "department_code")
+        for pk, gestionnaire_id, department_code in rows:
+            present[ScopeKind.ESTABLISHMENT].add(pk)
+            present[ScopeKind.GESTIONNAIRE].add(gestionnaire_id)
+            present[ScopeKind.DEPARTMENT].add(department_code)
+        siblings = [child for child in siblings if child.identifier in present.get(child.kind, ())]
     paginator = Paginator(siblings, CHILDREN_PER_PAGE)
     children_page = paginator.get_page(request.GET.get("page"))
     links = {
@@ -69,17 +82,25 @@ def _children(request, scope, period, query: str, version: str):
 
 
 def _page(request, scope, label: str):
-    """(form, page, children page): the page is None when the period asked is wrong."""
+    """(form, page, children page): the page is None when the period or the category asked is
+    wrong. The page's scope is narrowed to the category asked, if any."""
     access = _access_or_404(request.user, scope)
-    form = PeriodForm.from_query(request.GET)
+    categories = None if scope.kind == ScopeKind.ESTABLISHMENT else categories_of(scope)
+    form = PeriodForm.from_query(request.GET, categories)
     period = form.period
     if period is None:
         return form, None, None
+    if form.category:
+        scope = scope.with_category(form.category)
+        access = _access_or_404(request.user, scope)
+        label = dashboards.filtered_label(label, scope, dict(categories)[form.category])
     version = dashboards.data_version()
     page = dashboards.build_page(
         request.user, scope, period, masked=access.masked, label=label, version=version
     )
-    children_page, children = _children(request, scope, period, urlencode(period_query(period)), version)
+    children_page, children = _children(
+        request, scope, period, urlencode(page_query(period, scope.category)), version
+    )
     return form, replace(page, children=children), children_page
 
 
@@ -94,10 +115,16 @@ def dashboard(request, scope):
         "form": form,
         "page": page,
         "children_page": children_page,
+        "categories": form.fields["categorie"].choices if "categorie" in form.fields else None,
+        "category": form.category,
     }
     if page:
-        query = period_query(page.period)
+        query = page_query(page.period, page.scope.category)
         context["query"] = urlencode(query)
+        context["period_fields"] = page_query(page.period).items()
+        context["category"] = page.scope.category
+        if page.scope.category:
+            context["category_text"] = dashboards.category_label(page.scope.category)
         export_query = dict(query)
         if children_page and children_page.number > 1:
             export_query["page"] = str(children_page.number)
@@ -125,9 +152,8 @@ def _export_page(request, scope):
     form, page, _children_page = _page(request, scope, permissions.scope_label(scope))
     if page is None:
         errors = " ".join(error for errors in form.errors.values() for error in errors)
-        return None, HttpResponseBadRequest(
-            f"Période incorrecte : {errors}", content_type="text/plain; charset=utf-8"
-        )
+        what = "Période incorrecte" if form.period_errors else "Catégorie incorrecte"
+        return None, HttpResponseBadRequest(f"{what} : {errors}", content_type="text/plain; charset=utf-8")
     return page, None
 
 
