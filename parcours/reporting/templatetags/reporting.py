@@ -1,10 +1,16 @@
 """Template helpers of the dashboards: `{% load reporting %}`."""
 
 from django import template
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 
 from parcours.access.policy import scope_of
 from parcours.organisations.models import AuthorityAgent
+from parcours.staff.enums import Role
+from parcours.staff.models import Membership
+
+DIRECTIONS = (Role.ESTABLISHMENT_DIRECTOR, Role.GESTIONNAIRE_DIRECTOR)
 
 register = template.Library()
 
@@ -32,9 +38,26 @@ def _links(context) -> tuple[bool, bool]:
         return False, False
     answer = getattr(request, "_parcours_navigation_links", None)
     if answer is None:
-        scope = scope_of(user)
-        finances = bool(scope.directed or scope.gestionnaire_establishments)
-        dashboards = finances or AuthorityAgent.objects.active().filter(user=user).exists()
+        if getattr(user, "_parcours_scope", None) is not None:  # the page computed the roles already
+            scope = scope_of(user)
+            finances = bool(scope.directed or scope.gestionnaire_establishments)
+            dashboards = finances or AuthorityAgent.objects.active().filter(user=user).exists()
+        else:  # a page that needs no roles: both answers in one query
+            finances, dashboards = (
+                get_user_model()
+                .objects.filter(pk=user.pk)
+                .annotate(
+                    directs=Exists(
+                        Membership.objects.active().filter(
+                            professional__user=OuterRef("pk"), role__in=DIRECTIONS
+                        )
+                    ),
+                    agent=Exists(AuthorityAgent.objects.active().filter(user=OuterRef("pk"))),
+                )
+                .values_list("directs", "agent")
+                .get()
+            )
+            dashboards = dashboards or finances
         answer = request._parcours_navigation_links = (dashboards, finances)
     return answer
 
