@@ -5,9 +5,10 @@ service-log rows), served by gunicorn (2 workers, production settings):
 
 1. brings the rollups up to date (`parcours rollups refresh --all`), timed;
 2. times N requests of each dashboard page (establishment and gestionnaire seen by their directions,
-   department and region seen by the ARS agent, masked), twice: cold, each request asking for
-   another one-year period (the figures are computed, nothing comes from the cache), and warm, the
-   same page again (its figures from the cache shared by the two workers, Redis);
+   department and region seen by the ARS agent, masked): cold, the shared cache (Redis) emptied and
+   each request asking for another one-year period, so that every figure is computed while the user
+   waits; then, after `parcours dashboards warm` (timed: what runs each night after the rollups), the
+   default period: the first request of each page, and N more;
 3. in the same run, times the same main figures computed by one straight SQL aggregate over the raw
    tables (admissions, service log, contracts) per scope, the way a report is compiled without
    Parcours' registry and rollups: the comparison;
@@ -208,7 +209,6 @@ def main() -> None:
     database_url = local_database_url(parser, args)
     env = server_env(database_url)
     env["PARCOURS_CACHE_URL"] = CACHE_URL
-    flush_cache()
     report = report_header()
     pages = scopes(database_url)
 
@@ -223,24 +223,33 @@ def main() -> None:
     results: dict[str, dict] = {}
     try:
         clients: dict[str, Client] = {}
-        for key, (login, path, ids) in pages.items():
+        for login, _path, _ids in pages.values():
             if login not in clients:
                 client = Client(base)
                 if not client.login(LOGINS[login], database_url):
                     raise SystemExit(f"connexion impossible : {LOGINS[login]}")
                 clients[login] = client
+        # 1. Cold: nothing cached (the shared cache emptied before each page), a new period each time.
+        for key, (login, path, ids) in pages.items():
+            flush_cache()
+            results[key] = {"cold": measure_cold(clients[login], cold_paths(path, args.requests))}
+            results[key]["establishments"] = len(ids)
+            log(f"  {key} : froid médiane {results[key]['cold']['median_ms']} ms")
+        # 2. The nightly preparation of the default period, then each page: its first request, and again.
+        flush_cache()
+        report["warm_s"] = round(run_parcours(["dashboards", "warm"], env), 1)
+        log(f"  préparation (parcours dashboards warm) : {report['warm_s']} s")
+        for key, (login, path, ids) in pages.items():
+            started = time.perf_counter()
             status, _body = clients[login].get(path)
             if status != 200:
                 raise SystemExit(f"{key} : HTTP {status} sur {path}")
-            results[key] = {
-                "cold": measure_cold(clients[login], cold_paths(path, args.requests)),
-                "page": measure(clients[login], [path], {}, args.requests),
-                "straight_sql": time_straight_sql(database_url, ids, args.requests),
-                "establishments": len(ids),
-            }
+            results[key]["first_after_warm_ms"] = round((time.perf_counter() - started) * 1000, 1)
+            results[key]["page"] = measure(clients[login], [path], {}, args.requests)
+            results[key]["straight_sql"] = time_straight_sql(database_url, ids, args.requests)
             log(
-                f"  {key} : froid médiane {results[key]['cold']['median_ms']} ms, "
-                f"chaud médiane {results[key]['page']['median_ms']} ms"
+                f"  {key} : première requête {results[key]['first_after_warm_ms']} ms, "
+                f"puis médiane {results[key]['page']['median_ms']} ms"
             )
         results["plancher (SELECT 1)"] = {
             "page": measure(Client(base), ["/_bench/floor/"], {}, args.requests)
@@ -250,18 +259,19 @@ def main() -> None:
 
     log("")
     log(
-        f"{'page':<30} {'étab.':>5} {'froid méd.':>10} {'p95':>8} {'chaud méd.':>10} {'p95':>8}"
+        f"{'page':<44} {'étab.':>5} {'froid méd.':>10} {'p95':>8} {'chaud méd.':>10} {'p95':>8}"
         f"   {'SQL direct méd.':>15} {'p95':>8}"
     )
     for key, row in results.items():
         page, cold, sql = row["page"], row.get("cold"), row.get("straight_sql")
-        line = f"{key:<30} {row.get('establishments', ''):>5} "
+        if "first_after_warm_ms" in row:
+            key = f"{key} (1re : {row['first_after_warm_ms']:.0f} ms)"
+        line = f"{key:<44} {row.get('establishments', ''):>5} "
         line += f"{cold['median_ms']:>8.1f}ms {cold['p95_ms']:>6.1f}ms " if cold else f"{'':>19} "
         line += f"{page['median_ms']:>8.1f}ms {page['p95_ms']:>6.1f}ms"
         if sql:
             line += f"   {sql['median_ms']:>13.1f}ms {sql['p95_ms']:>6.1f}ms"
-            worst = max(page["p95_ms"], cold["p95_ms"])
-            line += "" if worst < BUDGET_MS else f"   AU-DESSUS DE {BUDGET_MS} ms"
+            line += "" if page["p95_ms"] < BUDGET_MS else f"   AU-DESSUS DE {BUDGET_MS} ms"
         log(line)
     report["pages"] = results
     RESULTS.mkdir(exist_ok=True)

@@ -250,7 +250,13 @@ if CACHE_URL.startswith(("redis://", "rediss://")):
 elif CACHE_URL:
     raise ImproperlyConfigured("PARCOURS_CACHE_URL doit être une adresse redis:// ou rediss://.")
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Room for the figures of every scope of a department (Django's default keeps 300 entries).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        }
+    }
 
 # Sessions and cookies: secure by default, relaxed only for local development over HTTP.
 SECURE_COOKIES = env_bool("PARCOURS_SECURE_COOKIES", default=not DEBUG)

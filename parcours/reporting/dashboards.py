@@ -19,11 +19,18 @@ masked unless the viewer may see it in full.
 A scope narrowed to a FINESS category (`Scope.category`) is compared with the scope above narrowed
 to the same category; its name says the category (`category_label`).
 
-Cost: the figures of a page are cached (Django's cache) for `CACHE_SECONDS`, keyed by the scope (its
-category included), the period, the masking of the scope and of its parent, the day, the indicators'
-codes and a data version: the state of the service log's rollups (refreshed after every write of the
-log) and a token that `bump_data_version` renews. Other data (admissions, contracts, waiting lists)
-reach the pages within `CACHE_SECONDS`; the page says when its figures were computed.
+Cost: two layers of Django's cache (Redis shared by the servers in production), for `CACHE_SECONDS`,
+under a data version (the last full rebuild of the rollups, every night, and a token that
+`bump_data_version` renews):
+- every indicator's raw value per scope and period (`SharedMemo`): the department's figures computed
+  for its page serve as the comparison of its 300 establishments, an establishment's as a row of its
+  gestionnaire's drill-down; `warm()` (`parcours dashboards warm`, after the nightly rebuild) computes
+  those of the default period for every scope, so that the pages most asked for are never computed
+  while someone waits;
+- the figures of a page, keyed by the scope (its category included), the period, the masking of the
+  scope and of its parent, the day and the indicators' codes.
+Data entered since reach the pages within `CACHE_SECONDS`, or at once with `bump_data_version`; the
+page says when its figures were computed.
 """
 
 import datetime
@@ -45,7 +52,7 @@ from parcours.reporting.disclosure import default_threshold
 from parcours.reporting.publication import MASKED, Cell, Memo, Published, format_number, publish
 from parcours.reporting.registry import Disclosure, Indicator, Period, Scope, ScopeKind
 
-CACHE_SECONDS = 600
+CACHE_SECONDS = 3600
 VERSION_KEY = "reporting:data-version"
 
 
@@ -336,13 +343,22 @@ def month_label(month: Period, first: bool) -> str:
 
 
 class _Builder:
-    def __init__(self, scope: Scope, period: Period, *, masked: bool, parent: Parent | None, label: str):
+    def __init__(
+        self,
+        scope: Scope,
+        period: Period,
+        *,
+        masked: bool,
+        parent: Parent | None,
+        label: str,
+        version: str | None = None,
+    ):
         self.scope = scope
         self.period = period
         self.masked = masked
         self.parent = parent
         self.label = label
-        self.memo = Memo()
+        self.memo = SharedMemo(version)
         self.establishments = scope.establishments().count()
 
     def publish(
@@ -606,10 +622,72 @@ class _Builder:
 
 def data_version() -> str:
     """Changes when the cached figures must be recomputed: after `bump_data_version`, and after each
-    refresh of the service log's rollups (which follow every write of the log within seconds)."""
+    full rebuild of the service log's rollups (every night). Not after each write of the log: in a
+    busy department that would be every few seconds, and no page would ever come from the cache."""
     fresh = rollups.freshness()
     token = cache.get_or_set(VERSION_KEY, lambda: uuid.uuid4().hex, None)
-    return f"{token}:{fresh.rebuilt_at}:{fresh.refreshed_at}"
+    return f"{token}:{fresh.rebuilt_at}"
+
+
+class SharedMemo(Memo):
+    """A Memo whose values are also kept in Django's cache, under the data version, for every request
+    and every server: an indicator's value on a scope and a period is computed once per version."""
+
+    def __init__(self, version: str | None = None):
+        super().__init__()
+        self.version = version or data_version()
+
+    def value(self, indicator: Indicator, scope: Scope, period: Period) -> registry.Value:
+        key = (indicator.code, scope, period)
+        if key not in self._values:
+            shared = _cache_key("value", self.version, indicator.code, repr(scope), period.start, period.end)
+            found = cache.get(shared, _MISSING)
+            if found is _MISSING:
+                found = indicator.evaluate(scope, period)
+                cache.set(shared, found, CACHE_SECONDS)
+            self._values[key] = found
+        return self._values[key]
+
+
+_MISSING = object()
+
+
+def every_scope() -> list[Scope]:
+    """Every establishment, gestionnaire, department and region that holds an establishment."""
+    rows = list(
+        Establishment.objects.order_by().values_list(
+            "pk", "gestionnaire_id", "department_code", "region_code"
+        )
+    )
+    return [
+        *(Scope.establishment(pk) for pk in sorted({row[0] for row in rows})),
+        *(Scope.gestionnaire(pk) for pk in sorted({row[1] for row in rows})),
+        *(Scope.department(code) for code in sorted({row[2] for row in rows})),
+        *(Scope.region(code) for code in sorted({row[3] for row in rows})),
+    ]
+
+
+def warm(period: Period, *, progress=None) -> int:
+    """Compute, into the shared cache, every indicator of every scope for the period, and the months of
+    the monthly charts: what the pages of that period, their comparisons and their drill-downs read.
+    Returns how many values were computed. `progress(done, total)` is called after each scope."""
+    memo = SharedMemo()
+    scopes = every_scope()
+    months = month_periods(period)
+    series = [indicator for spec in TIME_SERIES if (indicator := registered(spec.code))]
+    computed = 0
+    for done, scope in enumerate(scopes, start=1):
+        for indicator in indicators_for(scope.kind):
+            memo.value(indicator, scope, period)
+            computed += 1
+        for indicator in series:
+            if indicator.applies_to(scope):
+                for month in months:
+                    memo.value(indicator, scope, month)
+                    computed += 1
+        if progress:
+            progress(done, len(scopes))
+    return computed
 
 
 def bump_data_version() -> None:
@@ -654,9 +732,10 @@ def build_page(
     user, scope: Scope, period: Period, *, masked: bool, label: str, version: str | None = None
 ) -> DashboardPage:
     """The figures of a dashboard page, from the cache when they were computed a moment ago."""
+    version = version or data_version()
     parent = parent_of(user, scope)
     key = _cache_key(
-        version or data_version(),
+        version,
         scope.kind,
         scope.identifier,
         scope.category,
@@ -668,7 +747,7 @@ def build_page(
     )
     page = cache.get(key)
     if page is None:
-        builder = _Builder(scope, period, masked=masked, parent=parent, label=label)
+        builder = _Builder(scope, period, masked=masked, parent=parent, label=label, version=version)
         chart_list, series = builder.series()
         page = DashboardPage(
             scope=scope,
@@ -749,7 +828,7 @@ def children_table(
     )
     rows = cache.get(key)
     if rows is None:
-        memo = Memo()
+        memo = SharedMemo(version)
         masked = [scope for scope in siblings if accesses[scope] is None or accesses[scope].masked]
         hidden = {
             indicator.code: jointly_masked(indicator, masked, period, memo)

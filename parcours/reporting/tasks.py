@@ -23,4 +23,15 @@ def rebuild_service_rollups(since: str | None = None) -> dict:
     """Rebuild the totals from the service log: all of them (every night), or from a day on (ISO date).
     `parcours rollups refresh` runs the same without a worker."""
     result = rollups.refresh_all(since=datetime.date.fromisoformat(since) if since else None)
+    warm_dashboards.enqueue()  # the rebuild renewed the data version: compute the usual pages again
     return {"months": result.months, "rows": result.rows, "seconds": round(result.seconds, 1)}
+
+
+@task()
+def warm_dashboards() -> dict:
+    """Compute the dashboards' default period for every scope into the shared cache
+    (`parcours dashboards warm` runs the same without a worker)."""
+    from parcours.reporting import dashboards
+    from parcours.reporting.forms import default_period
+
+    return {"values": dashboards.warm(default_period())}

@@ -9,7 +9,7 @@ from django.urls import reverse
 
 from parcours.organisations.enums import SupportMode
 from parcours.reporting import dashboards, registry, rollups
-from parcours.reporting.registry import Scope, ScopeKind
+from parcours.reporting.registry import Period, Scope, ScopeKind
 from tests.factories import ServiceDeliveryFactory
 from tests.reporting.dashboards.conftest import YEAR_QUERY, D, admit
 from tests.reporting.dashboards.html import text
@@ -51,18 +51,40 @@ def test_the_gestionnaire_page_reads_a_bounded_number_of_queries(world, users, l
     assert count(client, url) == first
 
 
-def test_cached_figures_follow_the_service_log_and_a_new_data_version(world, users, login):
+def test_cached_figures_follow_a_new_data_version(world, users, login):
     client = login(users["director"])
     url = reverse("reporting:dashboard", kwargs={"scope": Scope.establishment(world["E1"])}) + YEAR_QUERY
     assert "mars 2025 12 12" in text(client.get(url).content.decode(), "tableau-evolution")
-    # Two more prestations in March: the rollups' refresh (after every write of the log) renews the page.
+    # Two more prestations in March and a new admission: the page keeps its figures (the rollups follow
+    # the log at once, the page within CACHE_SECONDS) until the data version changes.
     person = world["E1"].admissions.first().person
     for _ in range(2):
         ServiceDeliveryFactory(person=person, establishment=world["E1"], date=D(2025, 3, 20))
     rollups.refresh([world["E1"].pk], [D(2025, 3, 20)])
-    assert "mars 2025 12 14" in text(client.get(url).content.decode(), "tableau-evolution")
-    # A new admission reaches the cached page after CACHE_SECONDS, or at once with a new data version.
     admit(world["E1"], 1, mode=SupportMode.INTERNAT, start=D(2025, 6, 1))
-    assert text(client.get(url).content.decode(), "chiffre-personnes-accompagnees").startswith("12 ")
+    content = client.get(url).content.decode()
+    assert "mars 2025 12 12" in text(content, "tableau-evolution")
+    assert text(content, "chiffre-personnes-accompagnees").startswith("12 ")
     dashboards.bump_data_version()
-    assert text(client.get(url).content.decode(), "chiffre-personnes-accompagnees").startswith("13 ")
+    content = client.get(url).content.decode()
+    assert "mars 2025 12 14" in text(content, "tableau-evolution")
+    assert text(content, "chiffre-personnes-accompagnees").startswith("13 ")
+    # The nightly rebuild of the rollups is a new version too.
+    admit(world["E1"], 1, mode=SupportMode.INTERNAT, start=D(2025, 6, 1))
+    rollups.refresh_all()
+    assert text(client.get(url).content.decode(), "chiffre-personnes-accompagnees").startswith("14 ")
+
+
+def test_warmed_figures_are_read_not_computed(world, users, login, django_assert_max_num_queries):
+    """After `parcours dashboards warm`, the pages of the default period compute no indicator: the
+    gestionnaire's page, its department's comparison and its drill-down read the shared values."""
+    period = Period(D(2025, 1, 1), D(2025, 12, 31))
+    computed = dashboards.warm(period)
+    scopes = dashboards.every_scope()  # 4 establishments, 2 gestionnaires, 2 departments, 1 region
+    assert len(scopes) == 9
+    assert computed >= 9 * 5
+    client = login(users["gdirector"])
+    url = reverse("reporting:dashboard", kwargs={"scope": Scope.gestionnaire(world["cedres"])}) + YEAR_QUERY
+    with django_assert_max_num_queries(CACHED + 10):
+        content = client.get(url).content.decode()
+    assert text(content, "chiffre-personnes-accompagnees").startswith("31 ")
