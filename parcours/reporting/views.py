@@ -2,9 +2,11 @@
 
 Who sees what is `parcours.reporting.permissions`: a scope the user may not see answers 404; its
 figures are masked or not as `access_to` says. The figures themselves are `dashboards.build_page`.
-A page of several establishments may be narrowed to one FINESS category (`?categorie=<code>`, one
-of the categories present in the scope): the access rules then apply to the establishments of that
-category, and the drill-down, the comparison and the exports keep the category.
+A page of several establishments seen in full may be narrowed to one FINESS category
+(`?categorie=<code>`, one of the categories present in the scope): the access rules then apply to the
+establishments of that category, and the drill-down, the comparison and the exports keep the
+category. A masked page offers no filter: the categories' counts, subtracted from the whole scope's,
+would give back a small count masked on another category's page.
 Dashboards hold counts and aggregates only, never a person: they leave no access-log entry.
 """
 
@@ -85,7 +87,9 @@ def _page(request, scope, label: str):
     """(form, page, children page): the page is None when the period or the category asked is
     wrong. The page's scope is narrowed to the category asked, if any."""
     access = _access_or_404(request.user, scope)
-    categories = None if scope.kind == ScopeKind.ESTABLISHMENT else categories_of(scope)
+    # No filter for a masked viewer: the categories' counts, subtracted from the whole scope's, would
+    # give back a small count masked on another category's page.
+    categories = None if scope.kind == ScopeKind.ESTABLISHMENT or access.masked else categories_of(scope)
     form = PeriodForm.from_query(request.GET, categories)
     period = form.period
     if period is None:

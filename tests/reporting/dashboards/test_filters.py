@@ -101,18 +101,13 @@ def test_the_access_rules_apply_to_the_filtered_establishments(categorised, user
 
 
 def test_the_drill_down_keeps_the_category_and_leaves_out_empty_children(categorised, users, login):
-    client = login(users["ars"])
-    content = assert_page_ok(client.get(url(Scope.region("84"), f"{YEAR_QUERY}&categorie={ESAT}")))
+    client = login(users["gdirector"])
+    scope = Scope.gestionnaire(categorised["cedres"])
+    content = assert_page_ok(client.get(url(scope, f"{YEAR_QUERY}&categorie={IME}")))
     children = [link for link in links(content, "tableau-detail") if "/indicateurs/" not in link]
-    assert len(children) == 2  # departments 01 (E3) and 69 (E4)
-    assert all(f"categorie={ESAT}" in link for link in children)
-    content = assert_page_ok(client.get(url(Scope.region("84"), f"{YEAR_QUERY}&categorie={IME}")))
-    children = [link for link in links(content, "tableau-detail") if "/indicateurs/" not in link]
-    assert children == [url(Scope.department("69"), f"?annee=2025&categorie={IME}")]
-    content = assert_page_ok(client.get(children[0]))
+    # Only E1 is an IME: E2 (SESSAD) and E3 (ESAT) are left out.
+    assert children == [url(Scope.establishment(categorised["E1"]), f"?annee=2025&categorie={IME}")]
     assert text(content, "chiffre-personnes-accompagnees").startswith("12 Personnes accompagnées")
-    children = [link for link in links(content, "tableau-detail") if "/indicateurs/" not in link]
-    assert len(children) == 1 and f"categorie={IME}" in children[0]
 
 
 def test_the_exports_carry_the_category(categorised, users, login):
@@ -132,10 +127,10 @@ def test_the_exports_carry_the_category(categorised, users, login):
     assert row[1] == "12"
 
 
-def test_an_authority_still_sees_small_counts_masked_under_the_filter(categorised, users, login):
+def test_a_masked_page_offers_no_filter_and_ignores_one(categorised, users, login):
+    """Department 69 holds 36 persons: 12 in the IME, 4 in the SESSAD, 20 in the ESAT. Filtered pages
+    would show 36, 12 and 20, and 36 − 12 − 20 gives the SESSAD's 4 back: no filter when masked."""
     client = login(users["cd69"])
-    content = assert_page_ok(client.get(url(Scope.department("69"), f"{YEAR_QUERY}&categorie={SESSAD}")))
-    assert "Petits effectifs masqués" in content
-    persons = text(content, "chiffre-personnes-accompagnees")
-    assert persons.startswith("masqué Personnes accompagnées")  # E2: 4 persons
-    assert " 4 " not in f" {persons} "
+    content = assert_page_ok(client.get(url(Scope.department("69"), f"{YEAR_QUERY}&categorie={IME}")))
+    assert "filtre-categorie" not in content
+    assert text(content, "chiffre-personnes-accompagnees").startswith("36 Personnes accompagnées")
