@@ -60,6 +60,12 @@ def year_period(year: int, today: datetime.date | None = None) -> Period:
     return period
 
 
+COMPLETE_YEARS_ONLY = (
+    "Les chiffres de ce tableau de bord sont masqués en partie : choisissez une année civile complète "
+    "(des périodes qui se chevauchent permettraient, par différence, de retrouver les petits effectifs)."
+)
+
+
 class DateInput(forms.DateInput):
     input_type = "date"
 
@@ -88,11 +94,21 @@ class PeriodForm(forms.Form):
 
     categorie = forms.ChoiceField(label="Catégorie d'établissement", required=False)
 
-    def __init__(self, data=None, *, today: datetime.date | None = None, categories=None):
+    def __init__(
+        self, data=None, *, today: datetime.date | None = None, categories=None, complete_years_only=False
+    ):
         """`categories`: the (code, label) pairs offered by the category filter; None for a page
-        without one (an establishment), where the field is left out."""
+        without one (an establishment), where the field is left out.
+
+        `complete_years_only` (a masked page): complete calendar years only, no dates and not the
+        current year. Two periods that overlap (a year and the same year but its last day; the year
+        so far, today and yesterday) would give, by difference, counts masked on neither."""
         self.today = today or timezone.localdate()
+        self.complete_years_only = complete_years_only
         super().__init__(data)
+        if complete_years_only:
+            del self.fields["debut"]
+            del self.fields["fin"]
         if categories is None:
             del self.fields["categorie"]
         else:
@@ -102,17 +118,27 @@ class PeriodForm(forms.Form):
         self.fields["annee"].choices = [("", "Choisir une année")] + [
             (year, f"{year} (jusqu'à aujourd'hui)" if year == current else str(year))
             for year in range(current, current - YEARS_OFFERED, -1)
+            if not (complete_years_only and year == current)
         ]
         self.fields["annee"].error_messages["invalid_choice"] = "Choisissez une année de la liste."
         self.fields["annee"].initial = default_period(self.today).start.year
 
     @classmethod
-    def from_query(cls, query, categories=None) -> "PeriodForm":
+    def from_query(cls, query, categories=None, complete_years_only=False) -> "PeriodForm":
         """The form bound to the page's query string, or bound to nothing (default period, all
-        categories) when the query string names neither a period nor a category."""
+        categories) when the query string names neither a period nor a category. On a masked page,
+        dates are refused with a message rather than ignored."""
         names = ("annee", "debut", "fin") + (() if categories is None else ("categorie",))
         data = {name: query.get(name, "") for name in names}
-        return cls(data if any(data.values()) else None, categories=categories)
+        form = cls(
+            data if any(data.values()) else None,
+            categories=categories,
+            complete_years_only=complete_years_only,
+        )
+        if complete_years_only and (data["debut"] or data["fin"]):
+            form.is_valid()
+            form.add_error(None, COMPLETE_YEARS_ONLY)
+        return form
 
     def clean(self):
         cleaned = super().clean()

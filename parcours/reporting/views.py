@@ -90,7 +90,7 @@ def _page(request, scope, label: str):
     # No filter for a masked viewer: the categories' counts, subtracted from the whole scope's, would
     # give back a small count masked on another category's page.
     categories = None if scope.kind == ScopeKind.ESTABLISHMENT or access.masked else categories_of(scope)
-    form = PeriodForm.from_query(request.GET, categories)
+    form = PeriodForm.from_query(request.GET, categories, complete_years_only=access.masked)
     period = form.period
     if period is None:
         return form, None, None

@@ -41,7 +41,7 @@ from tests.factories import (
 )
 
 D = datetime.date
-YEAR_QUERY = "?debut=2025-01-01&fin=2025-12-31"
+YEAR_QUERY = "?annee=2025"
 
 
 @pytest.fixture(autouse=True)

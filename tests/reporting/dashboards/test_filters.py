@@ -69,7 +69,7 @@ def test_the_picker_lists_the_categories_present_in_the_scope(categorised, users
     for label in (IME_LABEL, SESSAD_LABEL, ESAT_LABEL):
         assert label in picker
     assert "Maison d'Accueil Spécialisée" not in picker  # in the nomenclature, not in the scope
-    assert 'name="debut" value="2025-01-01"' in content  # the period is kept
+    assert 'name="annee" value="2025"' in content  # the period is kept
     # An establishment has no picker.
     content = assert_page_ok(client.get(url(Scope.establishment(categorised["E1"]), YEAR_QUERY)))
     assert 'id="filtre-categorie"' not in content
@@ -131,6 +131,6 @@ def test_a_masked_page_offers_no_filter_and_ignores_one(categorised, users, logi
     """Department 69 holds 36 persons: 12 in the IME, 4 in the SESSAD, 20 in the ESAT. Filtered pages
     would show 36, 12 and 20, and 36 − 12 − 20 gives the SESSAD's 4 back: no filter when masked."""
     client = login(users["cd69"])
-    content = assert_page_ok(client.get(url(Scope.department("69"), f"{YEAR_QUERY}&categorie={IME}")))
+    content = assert_page_ok(client.get(url(Scope.department("69"), f"?annee=2025&categorie={IME}")))
     assert "filtre-categorie" not in content
     assert text(content, "chiffre-personnes-accompagnees").startswith("36 Personnes accompagnées")

@@ -5,6 +5,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from parcours.reporting import registry
 from parcours.reporting.registry import Scope, ScopeKind
@@ -346,3 +347,29 @@ def test_the_navigation_links_to_dashboards_and_finances_by_role(users, login):
     # An authority's agent: dashboards, not the finance pages of the establishments' directions.
     assert dashboards in navigation(users["ars"]) and finances not in navigation(users["ars"])
     assert not {dashboards, finances} & set(navigation(users["professional"]))
+
+
+def test_a_masked_page_takes_complete_years_only(world, users, login):
+    """Overlapping periods would give masked counts back by difference (2025, and 2025 but its last
+    day; the year so far, today and yesterday): a masked page offers complete calendar years only."""
+    client = login(users["cd69"])
+    scope = Scope.department("69")
+    content = assert_page_ok(client.get(url(scope, "?debut=2025-01-01&fin=2025-12-30")))
+    assert "choisissez une année civile complète" in text(content)
+    assert 'id="chiffre-personnes-accompagnees"' not in content
+    assert 'name="debut"' not in content
+    this_year = timezone.localdate().year
+    assert f'<option value="{this_year}"' not in content
+    content = assert_page_ok(client.get(url(scope, f"?annee={this_year}")))
+    assert 'id="chiffre-personnes-accompagnees"' not in content
+    # The same export refused the same way; a director sees their own establishment over any dates.
+    response = client.get(
+        reverse("reporting:export_xlsx", kwargs={"scope": scope}) + "?debut=2025-01-01&fin=2025-12-30"
+    )
+    assert response.status_code == 400
+    content = assert_page_ok(
+        login(users["director"]).get(
+            url(Scope.establishment(world["E1"]), "?debut=2025-01-01&fin=2025-12-30")
+        )
+    )
+    assert 'id="chiffre-personnes-accompagnees"' in content
