@@ -9,6 +9,7 @@ the access says. Views are thin: the content is built by `parcours.reporting.rep
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from parcours.organisations.models import Establishment
@@ -58,7 +59,7 @@ def activity_report(request, pk: int, year: int):
     """What the yearly activity report holds, and the button to download it."""
     establishment, access = establishment_or_404(request, pk)
     try:
-        report_year = reports.report_year(year)
+        report_year = reports.report_year(year, complete_only=access.masked)
     except reports.YearNotAvailable as error:
         return year_refused(request, establishment, year, error)
     return render(
@@ -79,7 +80,7 @@ def activity_report(request, pk: int, year: int):
 def activity_report_pdf(request, pk: int, year: int):
     establishment, access = establishment_or_404(request, pk)
     try:
-        report_year = reports.report_year(year)
+        report_year = reports.report_year(year, complete_only=access.masked)
     except reports.YearNotAvailable as error:
         return year_refused(request, establishment, year, error)
     report = reports.build_activity_report(establishment, report_year, masked=access.masked)
@@ -89,19 +90,20 @@ def activity_report_pdf(request, pk: int, year: int):
 
 
 def summary_or_refusal(request, pk: int):
-    """(summary, None) for the year asked (`?annee=`, the current year by default), or (None, the
-    response refusing it)."""
+    """(summary, None) for the year asked (`?annee=`, the current year by default, the last complete
+    one when masked), or (None, the response refusing it)."""
     establishment, access = establishment_or_404(request, pk)
     years = reports.available_years(establishment)
     asked = request.GET.get(YEAR_PARAMETER, "").strip()
     if not asked:
-        year = years[0]
+        # A masked summary covers complete years only: the last one by default.
+        year = years[0] if not access.masked else min(years[0], timezone.localdate().year - 1)
     elif asked.isdigit():
         year = int(asked)
     else:
         raise Http404("Année invalide.")
     try:
-        report_year = reports.report_year(year)
+        report_year = reports.report_year(year, complete_only=access.masked)
     except reports.YearNotAvailable as error:
         return None, year_refused(request, establishment, year, error, serafin=True)
     return reports.build_serafin_summary(establishment, report_year, masked=access.masked), None

@@ -74,9 +74,16 @@ def same_day_in(year: int, day: datetime.date) -> datetime.date:
         return day.replace(year=year, day=28)
 
 
-def report_year(year: int, today: datetime.date | None = None) -> ReportYear:
-    """The report year, or YearNotAvailable for a future year or one before FIRST_YEAR."""
+def report_year(year: int, today: datetime.date | None = None, *, complete_only: bool = False) -> ReportYear:
+    """The report year, or YearNotAvailable for a future year or one before FIRST_YEAR, and with
+    `complete_only` (a masked report) for the current year: the year so far, asked today and
+    yesterday, would give by difference counts masked in both."""
     today = today or timezone.localdate()
+    if complete_only and year == today.year:
+        raise YearNotAvailable(
+            f"L'année {year} n'est pas terminée : ces chiffres étant masqués en partie, choisissez une "
+            "année complète."
+        )
     if year > today.year:
         raise YearNotAvailable(
             f"L'année {year} n'est pas encore commencée : choisissez une année passée ou l'année en cours."

@@ -254,3 +254,12 @@ def test_an_indicator_declared_later_appears_in_the_report_without_changing_it(w
     text = flat(pdf_text(reports.render_activity_report_pdf(report)))
     assert "Autres indicateurs Places au jardin partagé Indicateur places-au-jardin — en places" in text
     assert "places-au-jardin — Places au jardin partagé Définition Nombre de places au jardin" in text
+
+
+def test_a_masked_report_covers_complete_years_only():
+    """The year so far, asked today and yesterday, would give masked counts back by difference."""
+    today = datetime.date(2026, 11, 23)
+    assert reports.report_year(2026, today=today).in_progress
+    with pytest.raises(reports.YearNotAvailable, match="choisissez une année complète"):
+        reports.report_year(2026, today=today, complete_only=True)
+    assert not reports.report_year(2025, today=today, complete_only=True).in_progress
