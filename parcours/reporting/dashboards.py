@@ -713,6 +713,16 @@ def cached_html(page: DashboardPage, name: str, render) -> str:
     return content
 
 
+def is_complete_year(period: Period, today: datetime.date | None = None) -> bool:
+    """A whole calendar year, ended."""
+    today = today or timezone.localdate()
+    return (
+        period.start == datetime.date(period.start.year, 1, 1)
+        and period.end == datetime.date(period.start.year, 12, 31)
+        and period.end < today
+    )
+
+
 def parent_of(user, scope: Scope) -> Parent | None:
     above = permissions.parent(scope.unfiltered)
     if above is None:
@@ -734,6 +744,10 @@ def build_page(
     """The figures of a dashboard page, from the cache when they were computed a moment ago."""
     version = version or data_version()
     parent = parent_of(user, scope)
+    if parent and parent.masked and not is_complete_year(period):
+        # Masked figures are published for complete calendar years only: over overlapping periods
+        # (a year, and the same year but its last day), their difference would give masked counts.
+        parent = None
     key = _cache_key(
         version,
         scope.kind,

@@ -373,3 +373,15 @@ def test_a_masked_page_takes_complete_years_only(world, users, login):
         )
     )
     assert 'id="chiffre-personnes-accompagnees"' in content
+
+
+def test_the_masked_comparison_is_for_complete_years_only(world, users, login):
+    """A director picks any dates on their own page; the department beside it is masked, so it is
+    shown for complete calendar years only (two overlapping periods would give its small counts)."""
+    client = login(users["director"])
+    scope = Scope.establishment(world["E1"])
+    content = assert_page_ok(client.get(url(scope, "?annee=2025")))
+    assert "Département 69" in text(content, "chiffre-personnes-accompagnees")
+    content = assert_page_ok(client.get(url(scope, "?debut=2025-01-01&fin=2025-12-30")))
+    assert text(content, "chiffre-personnes-accompagnees").startswith("12 ")
+    assert "Département 69" not in text(content, "chiffre-personnes-accompagnees")
