@@ -5,10 +5,10 @@ service-log rows), served by gunicorn (2 workers, production settings):
 
 1. brings the rollups up to date (`parcours rollups refresh --all`), timed;
 2. times N requests of each dashboard page (establishment and gestionnaire seen by their directions,
-   department and region seen by the ARS agent, masked): cold, the shared cache (Redis) emptied and
-   each request asking for another one-year period, so that every figure is computed while the user
-   waits; then, after `parcours dashboards warm` (timed: what runs each night after the rollups), the
-   default period: the first request of each page, and N more;
+   department and region seen by the ARS agent, masked), the default period (the last complete
+   year): cold, the shared cache (Redis) emptied before each request, so that every figure is
+   computed while the user waits; then, after `parcours dashboards warm` (timed: what runs each
+   night after the rollups), the first request of each page, and N more;
 3. in the same run, times the same main figures computed by one straight SQL aggregate over the raw
    tables (admissions, service log, contracts) per scope, the way a report is compiled without
    Parcours' registry and rollups: the comparison;
@@ -25,7 +25,7 @@ import json
 import statistics
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
@@ -144,22 +144,11 @@ def flush_cache() -> None:
     redis.Redis.from_url(CACHE_URL).flushdb()
 
 
-def cold_paths(path: str, count: int) -> list[str]:
-    """`count` different one-year periods (ending on 31/12 of the last complete year, then one day
-    earlier each): each page computes its figures."""
-    _start, end = last_complete_year()
-    paths = []
-    for k in range(count):
-        last = end - timedelta(days=k)
-        first = last.replace(year=last.year - 1) + timedelta(days=1)
-        paths.append(f"{path}?debut={first.isoformat()}&fin={last.isoformat()}")
-    return paths
-
-
 def measure_cold(client: Client, paths: list[str]) -> dict:
-    """One request per path, each path asked once: nothing is served from the cache."""
+    """One request per path, the shared cache emptied before each: nothing is served from it."""
     durations, statuses = [], {}
     for path in paths:
+        flush_cache()
         started = time.perf_counter()
         status, _ = client.get(path)
         durations.append((time.perf_counter() - started) * 1000)
@@ -231,8 +220,7 @@ def main() -> None:
                 clients[login] = client
         # 1. Cold: nothing cached (the shared cache emptied before each page), a new period each time.
         for key, (login, path, ids) in pages.items():
-            flush_cache()
-            results[key] = {"cold": measure_cold(clients[login], cold_paths(path, args.requests))}
+            results[key] = {"cold": measure_cold(clients[login], [path] * args.requests)}
             results[key]["establishments"] = len(ids)
             log(f"  {key} : froid médiane {results[key]['cold']['median_ms']} ms")
         # 2. The nightly preparation of the default period, then each page: its first request, and again.
