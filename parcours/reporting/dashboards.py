@@ -821,7 +821,7 @@ def children_table(
         return None
     siblings = list(siblings or scopes)
     names = labels_of(scopes)
-    accesses = {scope: permissions.access_to(user, scope) for scope in siblings}
+    accesses = permissions.access_to_many(user, siblings)
     kinds = {scope.kind for scope in scopes}
     indicators = [
         indicator
