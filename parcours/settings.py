@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "parcours.privacy",
     "parcours.retention",
     "parcours.coordination",
+    "parcours.portal",
     "parcours.finance",
     "parcours.reporting",
     "parcours.demo",

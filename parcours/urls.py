@@ -13,5 +13,6 @@ urlpatterns = [
     path("conservation/", include("parcours.retention.urls")),
     path("tableaux-de-bord/", include("parcours.reporting.urls")),
     path("finances/", include("parcours.finance.urls")),
+    path("portail/", include("parcours.portal.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 
-from parcours.access import policy
+from parcours.access import policy, portal
 from parcours.access.enums import Action, Basis, Category
 from parcours.access.journal import Actor, record, record_many
 from parcours.access.models import AccessLogEntry
@@ -29,6 +29,8 @@ __all__ = [
     "visible_persons",
     "read_person_categories",
     "open_person_page",
+    "open_portal",
+    "require_portal",
 ]
 
 visible_persons = policy.visible_persons
@@ -189,3 +191,55 @@ def open_person_page(
         ]
     )
     return person, identity, decisions
+
+
+def require_portal(
+    actor: Actor, person: Person, power: str, category: str, action: str = Action.READ, obj=None
+) -> policy.Decision:
+    """`require` for the person's space: may this login use this power in this person's space? The
+    decision is logged under the category of the record it reads or writes (`portal.decide_portal`)."""
+    decision = portal.decide_portal(actor.user, person, power)
+
+    def log() -> None:
+        record(
+            actor,
+            person=person,
+            action=action,
+            category=category,
+            allowed=decision.allowed,
+            basis=decision.basis,
+            obj=obj,
+            details={"espace": power},
+        )
+
+    if decision:
+        log()
+        return decision
+    if _service_depth.get():
+        raise AccessDenied("Vous n'avez pas accès à ces informations.", pending_refusal=log)
+    log()
+    raise AccessDenied("Vous n'avez pas accès à ces informations.")
+
+
+def open_portal(
+    actor: Actor, person_uuid, power: str, category: str = Category.IDENTITY, action: str = Action.READ
+) -> tuple[Person, portal.Link]:
+    """The person whose space a page of the portal shows, when this login may use this power there;
+    otherwise a 404 that hides whether the person exists, with the refusal in the access log."""
+    person = Person.objects.filter(uuid=person_uuid).first()
+    if person is None:
+        raise Http404("Espace introuvable.")
+    decision = portal.decide_portal(actor.user, person, power)
+    record(
+        actor,
+        person=person,
+        action=action,
+        category=category,
+        allowed=decision.allowed,
+        basis=decision.basis,
+        obj=person,
+        details={"espace": power},
+    )
+    if not decision:
+        raise Http404("Espace introuvable.")
+    return person, portal.link_to(actor.user, person)

@@ -36,6 +36,10 @@ class Basis(models.TextChoices):
     CONSENT = "consent", "Consentement de la personne"
     BREAK_GLASS = "break_glass", "Accès d'urgence (bris de glace)"
     RETENTION = "retention", "Application des durées de conservation (DPO)"
+    # The person's own space (parcours.portal): the person, their legal representative, a relative.
+    PERSON = "person", "La personne elle-même (son espace)"
+    REPRESENTATIVE = "representative", "Son représentant légal, dans le cadre de la mesure"
+    RELATIVE = "relative", "Un proche, avec les droits que la personne lui donne"
     VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"
     NONE = "none", "Aucun droit"
 
@@ -63,3 +67,31 @@ class RestrictionGround(models.TextChoices):
     UNLAWFUL = "unlawful", "Traitement illicite : la personne demande la limitation plutôt que l'effacement"
     CLAIMS = "claims", "Données nécessaires à la personne pour un recours en justice"
     OBJECTION = "objection", "Opposition en cours d'examen"
+
+
+class PortalRight(models.TextChoices):
+    """What the person (or their legal representative) lets a relative do in the person's space."""
+
+    DAY = "day", "Suivre la journée : présence, activités, transmissions partagées, rendez-vous"
+    PROJET = "projet", "Lire le projet personnalisé et le commenter"
+    MESSAGES = "messages", "Échanger des messages avec l'équipe"
+
+
+class PortalPower(models.TextChoices):
+    """Everything that can be done in the person's space. A relative holds only the rights
+    (`PortalRight`) given to them; the person, and a legal representative within the scope of the
+    measure, hold more (docs/portal.md)."""
+
+    DAY = "day", "Suivre la journée"
+    PROJET = "projet", "Lire et commenter le projet personnalisé"
+    MESSAGES = "messages", "Échanger des messages avec l'équipe"
+    AGREE = "agree", "Donner son accord au projet personnalisé"
+    CONSENTS = "consents", "Décider du partage du dossier et des droits des proches"
+    PRIVACY = "privacy", "Voir qui a ouvert le dossier et télécharger ses données"
+    EVALUATE = "evaluate", "Répondre aux questionnaires de satisfaction"
+
+
+class PortalRole(models.TextChoices):
+    PERSON = "person", "La personne elle-même"
+    REPRESENTATIVE = "representative", "Représentant légal"
+    RELATIVE = "relative", "Proche"

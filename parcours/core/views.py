@@ -1,13 +1,14 @@
 from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from parcours.access.api import Actor, log_listing
 from parcours.access.enums import Action, Category
 from parcours.access.journal import record_many
 from parcours.access.policy import readable_establishments, scope_of
+from parcours.access.portal import is_portal_user
 from parcours.core import design
 from parcours.core.forms import StyleguideForm
 from parcours.core.queries import persons_by_basis, persons_present, recent_notes, unique_persons
@@ -22,6 +23,8 @@ def home(request):
     user = request.user
     scope = scope_of(user)
     if scope.is_empty:
+        if is_portal_user(user):
+            return redirect("portal:home")
         return render(request, "core/home.html", {"has_scope": False})
 
     establishment_ids = scope.all_establishments

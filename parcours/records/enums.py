@@ -74,3 +74,40 @@ class TimelineKind(models.TextChoices):
     PROJET = "projet", "Projets personnalisés"
     NOTE = "note", "Transmissions"
     SERVICE = "service", "Prestations réalisées"
+
+
+class ProjetResponseKind(models.TextChoices):
+    """What the person, their representative or a relative says about a version of the projet."""
+
+    AGREE = "agree", "Accord"
+    CHANGES = "changes", "Demande de modification"
+    COMMENT = "comment", "Commentaire"
+
+
+class ResponseCapacity(models.TextChoices):
+    """In what capacity a response was given."""
+
+    PERSON = "person", "La personne elle-même"
+    REPRESENTATIVE = "representative", "Son représentant légal"
+    RELATIVE = "relative", "Un proche"
+    TEAM = "team", "L'équipe (accord recueilli sur papier)"
+
+
+class PresenceStatus(models.TextChoices):
+    PRESENT = "present", "Présent"
+    ABSENT = "absent", "Absent"
+
+
+class AbsenceReason(models.TextChoices):
+    """Why a person expected today is not there (Parcours' own list, for the family's view)."""
+
+    ILLNESS = "illness", "Maladie"
+    HOSPITAL = "hospital", "Hospitalisation"
+    FAMILY = "family", "En famille"
+    HOLIDAY = "holiday", "Vacances"
+    OTHER = "other", "Autre raison"
+
+
+class AgendaKind(models.TextChoices):
+    ACTIVITY = "activity", "Activité"
+    APPOINTMENT = "appointment", "Rendez-vous"

@@ -7,6 +7,7 @@ columns can be neither searched nor sorted (docs/security.md).
 
 import uuid
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -20,11 +21,16 @@ from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Establishment, Unit
 from parcours.people.models import Person
 from parcours.records.enums import (
+    AbsenceReason,
+    AgendaKind,
     ExitReason,
     FrequencyPeriod,
     NeedIntensity,
     NoteCategory,
+    PresenceStatus,
+    ProjetResponseKind,
     ProjetStatus,
+    ResponseCapacity,
 )
 from parcours.staff.models import Professional
 
@@ -394,3 +400,151 @@ class Document(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ProjetVersion(models.Model):
+    """What the person was shown of a projet when the team proposed it: its goals, planned services,
+    review date and the person's words, frozen (encrypted JSON). Versions are numbered 1, 2, 3... per
+    projet; an agreement or a request for changes answers one version."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    projet = models.ForeignKey(ProjetPersonnalise, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveSmallIntegerField("version")
+    # {"date", "review_date", "person_words", "goals": [{"title", "description", "services": [...]}],
+    #  "services": [...without goal]}; each service {"code", "label", "frequency"}.
+    content = EncryptedTextField("contenu (JSON)")
+    proposed_at = models.DateTimeField("proposée le", default=timezone.now)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="proposée par"
+    )
+
+    class Meta:
+        verbose_name = "version du projet personnalisé"
+        verbose_name_plural = "versions du projet personnalisé"
+        ordering = ["projet", "-number"]
+        constraints = [models.UniqueConstraint(fields=["projet", "number"], name="projet_version_unique")]
+
+    def __str__(self) -> str:
+        return f"Version {self.number}"
+
+
+class ProjetResponse(models.Model):
+    """An agreement, a request for changes or a comment on one version of a projet, with who gave it,
+    in what capacity and when. Never changed nor deleted."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    version = models.ForeignKey(ProjetVersion, on_delete=models.PROTECT, related_name="responses")
+    kind = models.CharField("réponse", max_length=10, choices=ProjetResponseKind.choices)
+    text = EncryptedTextField("texte", blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="auteur"
+    )
+    capacity = models.CharField("en qualité de", max_length=20, choices=ResponseCapacity.choices)
+    # For a legal representative: the measure under which they acted.
+    protection = models.ForeignKey(
+        "people.LegalProtection",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="mesure de protection",
+    )
+    at = models.DateTimeField("le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "réponse au projet personnalisé"
+        verbose_name_plural = "réponses au projet personnalisé"
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.at:%d/%m/%Y}"
+
+
+class Presence(models.Model):
+    """Whether a person expected today is there: written by the team, shown to the family."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="presences")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
+    )
+    date = models.DateField("jour")
+    status = models.CharField("présence", max_length=10, choices=PresenceStatus.choices)
+    arrived_at = models.TimeField("arrivée", null=True, blank=True)
+    left_at = models.TimeField("départ", null=True, blank=True)
+    absence_reason = models.CharField(
+        "motif d'absence", max_length=10, choices=AbsenceReason.choices, blank=True
+    )
+    recorded_by = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="+", verbose_name="noté par"
+    )
+    recorded_at = models.DateTimeField("noté le", default=timezone.now)
+
+    class Meta:
+        verbose_name = "présence"
+        verbose_name_plural = "présences"
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "establishment", "date"], name="presence_one_per_day"),
+            models.CheckConstraint(
+                condition=Q(left_at__isnull=True)
+                | Q(arrived_at__isnull=True)
+                | Q(left_at__gte=F("arrived_at")),
+                name="presence_times_ordered",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} le {self.date:%d/%m/%Y}"
+
+    def clean(self):
+        errors = {}
+        if self.status == PresenceStatus.ABSENT and (self.arrived_at or self.left_at):
+            errors["arrived_at"] = "Une personne absente n'a ni heure d'arrivée ni heure de départ."
+        if self.status == PresenceStatus.PRESENT and self.absence_reason:
+            errors["absence_reason"] = "Le motif d'absence ne s'indique que pour une absence."
+        if self.arrived_at and self.left_at and self.left_at < self.arrived_at:
+            errors["left_at"] = "L'heure de départ précède l'heure d'arrivée."
+        if errors:
+            raise ValidationError(errors)
+
+
+class AgendaEntry(models.Model):
+    """A planned activity or an appointment of the person. Shown in the person's space when the team
+    marks it as shareable."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="agenda")
+    establishment = models.ForeignKey(
+        Establishment, on_delete=models.PROTECT, related_name="+", verbose_name="établissement"
+    )
+    kind = models.CharField("type", max_length=12, choices=AgendaKind.choices)
+    starts_at = models.DateTimeField("début")
+    ends_at = models.DateTimeField("fin", null=True, blank=True)
+    title = EncryptedTextField("intitulé", max_length=200)
+    place = EncryptedTextField("lieu", max_length=200, blank=True)
+    shareable = models.BooleanField("visible par la personne et sa famille", default=True)
+    created_by = models.ForeignKey(
+        Professional, on_delete=models.PROTECT, related_name="+", verbose_name="noté par"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_at = models.DateTimeField("annulé le", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "activité ou rendez-vous"
+        verbose_name_plural = "agenda"
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["person", "starts_at"], name="agenda_person_starts")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gte=F("starts_at")),
+                name="agenda_times_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} du {self.starts_at:%d/%m/%Y %H:%M}"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": "La fin précède le début."})

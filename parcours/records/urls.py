@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from parcours.people import views as people_views
 from parcours.records import views
@@ -6,6 +6,8 @@ from parcours.records import views
 app_name = "records"
 urlpatterns = [
     path("<uuid:person_uuid>/chronologie/", views.timeline, name="timeline"),
+    # Presence and agenda (the person's day, shown in their space)
+    path("", include("parcours.records.urls_day")),
     # Identity-related parts of the record (written by parcours.people.services)
     path("<uuid:person_uuid>/proches/nouveau/", people_views.relative_form, name="relative_create"),
     path(

@@ -880,6 +880,20 @@ ADMIN_ROWS = [
 ]
 ROWS += ADMIN_ROWS
 
+# A page of a person's space, to the team: nobody of the team holds a link to it (404).
+NO_LINK = (LOGIN, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404)
+
+
+def _portal_rows() -> list[Row]:
+    from tests.security.portal_rows import accounts, day, evaluations, home, messages, privacy, projet
+
+    return [
+        row for module in (home, accounts, day, projet, messages, privacy, evaluations) for row in module.ROWS
+    ]
+
+
+ROWS += _portal_rows()
+
 
 def pdf_upload():
     from django.core.files.uploadedfile import SimpleUploadedFile

@@ -1,0 +1,3 @@
+"""URLs of the team's side of the person's day: presence and agenda (included by records/urls.py)."""
+
+urlpatterns = []

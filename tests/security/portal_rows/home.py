@@ -1,0 +1,18 @@
+"""Matrix rows of the person's space: its home page and the easy-read switch."""
+
+from django.contrib.sessions.models import Session
+
+from tests.security.matrix import EVERY_USER, Row
+
+ROWS = [
+    # Nobody of the team follows a person's space: the home page lists nobody.
+    Row("portal:home", "GET", EVERY_USER),
+    Row(
+        "portal:easy_read",
+        "POST",
+        EVERY_USER,
+        data=lambda w: {"on": "1", "next": "/portail/"},
+        success=lambda w: "/portail/",
+        probe=lambda w: sorted(Session.objects.values_list("session_data", flat=True)),
+    ),
+]

@@ -1,0 +1,3 @@
+"""Matrix rows of the person's space: projet."""
+
+ROWS = []
