@@ -1,3 +1,10 @@
 """URLs of the person's space: day (included in the "portal" namespace by parcours/portal/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from parcours.access.enums import PortalPower
+from parcours.portal import placeholder
+
+urlpatterns = [
+    path("<uuid:person_uuid>/aujourdhui/", placeholder.section(PortalPower.DAY), name="day"),
+]

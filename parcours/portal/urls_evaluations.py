@@ -1,3 +1,10 @@
 """URLs of the person's space: evaluations (included in the "portal" namespace by parcours/portal/urls.py)."""
 
-urlpatterns = []
+from django.urls import path
+
+from parcours.access.enums import PortalPower
+from parcours.portal import placeholder
+
+urlpatterns = [
+    path("<uuid:person_uuid>/avis/", placeholder.section(PortalPower.EVALUATE), name="evaluations"),
+]

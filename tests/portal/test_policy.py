@@ -67,3 +67,16 @@ def test_a_revoked_link_opens_nothing(family):
     account.revoked_at = timezone.now()
     account.save()
     assert links_of(fresh(family.mother)) == {}
+
+
+def test_each_follower_sees_the_sections_of_their_powers_only(family, portal_client):
+    from django.urls import reverse
+
+    day = reverse("portal:day", args=[family.lea.uuid])
+    sharing = reverse("portal:sharing", args=[family.lea.uuid])
+    lea_page = portal_client(family.lea_user).get(day).content.decode()
+    assert sharing in lea_page
+    mother_page = portal_client(family.mother).get(day).content.decode()
+    assert sharing not in mother_page
+    assert portal_client(family.mother).get(sharing).status_code == 404
+    assert portal_client(family.mother).get(reverse("portal:day", args=[family.other.uuid])).status_code == 404
