@@ -14,7 +14,18 @@ DEMO_ENV := DATABASE_URL=sqlite:///$(CURDIR)/$(DEMO_DB) PARCOURS_SECRET_KEY_FILE
 
 .PHONY: demo test test-sqlite test-postgresql install services quality serve-demo clean
 
-$(STAMP): pyproject.toml
+# axe-core for the accessibility checks of the browser tests (package.json, read from node_modules).
+NODE_STAMP := node_modules/.installed
+
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "npm manque : installation…"; SUDO=""; [ "$$(id -u)" = "0" ] || SUDO="sudo"; \
+		($$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq npm) >/dev/null; }
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
+
+# Every target that needs the virtualenv (tests included) gets axe-core too.
+$(STAMP): pyproject.toml | $(NODE_STAMP)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV) || { \
 		echo "python3-venv manque : installation…"; \
 		(apt-get update -qq && apt-get install -y -qq python3-venv) >/dev/null && $(PYTHON) -m venv $(VENV); }
