@@ -73,6 +73,17 @@ def test_person_data_models_are_not_in_the_admin():
         "Note",
         "Document",
         "AccessLogEntry",
+        "ProjetVersion",
+        "ProjetResponse",
+        "Presence",
+        "AgendaEntry",
+        "PortalAccount",
+        "Invitation",
+        "Thread",
+        "Message",
+        "MessageRead",
+        "EvaluationResponse",
+        "Answer",
     }
     registered = {model.__name__ for model in admin.site._registry}
     assert registered & person_models == set()

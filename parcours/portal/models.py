@@ -109,6 +109,10 @@ class PortalAccount(models.Model):
     def __str__(self) -> str:
         return self.get_role_display()
 
+    @property
+    def right_labels(self) -> list[str]:
+        return [PortalRight(value).label for value in ordered_rights(self.rights or [])]
+
     def clean(self) -> None:
         errors = {}
         if self.role == PortalRole.REPRESENTATIVE and not self.protection_id:
@@ -176,6 +180,10 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"Invitation du {self.created_at:%d/%m/%Y}"
+
+    @property
+    def right_labels(self) -> list[str]:
+        return [PortalRight(value).label for value in ordered_rights(self.rights or [])]
 
 
 class Thread(models.Model):

@@ -30,16 +30,21 @@ from parcours.access.models import AccessLogEntry, Consent
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment
 from parcours.people.models import Deficiency, LegalProtection, MdphDecision, Person, Relative
+from parcours.portal.models import Answer, EvaluationResponse, Invitation, Message, PortalAccount, Thread
 from parcours.privacy.models import Rectification
 from parcours.records.models import (
     Admission,
+    AgendaEntry,
     Document,
     Goal,
     Need,
     NeedsAssessment,
     Note,
     PlannedService,
+    Presence,
     ProjetPersonnalise,
+    ProjetResponse,
+    ProjetVersion,
     ServiceDelivery,
 )
 from parcours.staff.models import Professional
@@ -63,6 +68,11 @@ LABELS = {
     "uploaded_at": "Déposé le",
     "person": "Personne",
     "note": "Transmission liée",
+    "attachment_type": "Type de la pièce jointe",
+    "attachment_size": "Taille de la pièce jointe (octets)",
+    "question": "Question",
+    "questionnaire": "Questionnaire",
+    "thread": "Conversation",
 }
 
 
@@ -190,6 +200,24 @@ PARTS: tuple[Part, ...] = (
                 ),
                 exclude=frozenset({"goal"}),
             ),
+            Part(
+                "versions",
+                "Versions proposées à la personne",
+                ProjetVersion,
+                rows=lambda projet: projet.versions.select_related("proposed_by__professional").order_by(
+                    "number"
+                ),
+                children=(
+                    Part(
+                        "responses",
+                        "Réponses (accord, demande de modification, commentaire)",
+                        ProjetResponse,
+                        rows=lambda version: version.responses.select_related(
+                            "author__professional", "protection"
+                        ).order_by("at", "pk"),
+                    ),
+                ),
+            ),
         ),
     ),
     Part(
@@ -200,6 +228,23 @@ PARTS: tuple[Part, ...] = (
             "establishment", "concept__system", "professional"
         ).order_by("date", "pk"),
         table=True,
+    ),
+    Part(
+        "presences",
+        "Présences",
+        Presence,
+        rows=lambda person: person.presences.select_related("establishment", "recorded_by").order_by(
+            "date", "pk"
+        ),
+        table=True,
+    ),
+    Part(
+        "agenda",
+        "Activités et rendez-vous",
+        AgendaEntry,
+        rows=lambda person: person.agenda.select_related("establishment", "created_by").order_by(
+            "starts_at", "pk"
+        ),
     ),
     Part(
         "notes",
@@ -215,6 +260,71 @@ PARTS: tuple[Part, ...] = (
         Document,
         rows=lambda person: person.documents.select_related("note", "uploaded_by").order_by(
             "uploaded_at", "pk"
+        ),
+    ),
+    Part(
+        "threads",
+        "Messages avec l'équipe",
+        Thread,
+        rows=lambda person: (
+            Thread.objects.filter(person=person)
+            .select_related("establishment", "started_by__professional")
+            .order_by("started_at", "pk")
+        ),
+        children=(
+            Part(
+                "messages",
+                "Messages",
+                Message,
+                rows=lambda thread: thread.messages.select_related("author__professional").order_by(
+                    "sent_at", "pk"
+                ),
+            ),
+        ),
+        heading=lambda thread: thread.subject,
+    ),
+    Part(
+        "portal_accounts",
+        "Accès à l'espace de la personne",
+        PortalAccount,
+        rows=lambda person: (
+            PortalAccount.objects.filter(person=person)
+            .select_related("user", "relative", "protection", "rights_changed_by", "revoked_by")
+            .order_by("created_at", "pk")
+        ),
+        display={"rights": lambda account: ", ".join(account.right_labels)},
+    ),
+    Part(
+        "invitations",
+        "Invitations à l'espace de la personne",
+        Invitation,
+        rows=lambda person: (
+            Invitation.objects.filter(person=person)
+            .select_related("establishment", "relative", "protection", "created_by__professional", "account")
+            .order_by("created_at", "pk")
+        ),
+        # The hashes of the link and of the code are secrets of the instance, not the person's data.
+        exclude=frozenset({"token_hash", "code_hash"}),
+        display={"rights": lambda invitation: ", ".join(invitation.right_labels)},
+    ),
+    Part(
+        "evaluations",
+        "Réponses aux questionnaires de satisfaction",
+        EvaluationResponse,
+        rows=lambda person: (
+            EvaluationResponse.objects.filter(person=person)
+            .select_related("questionnaire", "answered_by")
+            .order_by("submitted_at", "pk")
+        ),
+        children=(
+            Part(
+                "answers",
+                "Réponses",
+                Answer,
+                rows=lambda response: response.answers.select_related("question").order_by(
+                    "question__position"
+                ),
+            ),
         ),
     ),
     Part(

@@ -8,21 +8,34 @@ import datetime
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from parcours.access.models import Consent
 from parcours.people.enums import IdentityStatus
 from parcours.people.models import LegalProtection, MdphDecision, Person, Relative
+from parcours.portal.models import (
+    Answer,
+    Invitation,
+    Message,
+    MessageRead,
+    PortalAccount,
+    Thread,
+)
 from parcours.privacy.enums import ExportStatus
 from parcours.privacy.models import ExportRequest, Rectification
 from parcours.records.models import (
     Admission,
+    AgendaEntry,
     Document,
     Goal,
     Need,
     NeedsAssessment,
     Note,
     PlannedService,
+    Presence,
     ProjetPersonnalise,
+    ProjetResponse,
+    ProjetVersion,
     ServiceDelivery,
 )
 from parcours.records.signals import announce_service_log_change
@@ -54,7 +67,17 @@ def anonymise_identity(person: Person) -> None:
     LegalProtection.objects.filter(person=person).update(
         representative_relative=None, representative_name=ANONYMISED_REPRESENTATIVE, court_reference=""
     )
+    # The links to the person's space close (dated) and stop naming the relatives, who are deleted.
+    now = timezone.now()
+    PortalAccount.objects.filter(person=person, revoked_at__isnull=True).update(revoked_at=now)
+    PortalAccount.objects.filter(person=person).update(relative=None)
+    Invitation.objects.filter(person=person, accepted_at__isnull=True, revoked_at__isnull=True).update(
+        revoked_at=now
+    )
+    Invitation.objects.filter(person=person).update(relative=None, email="")
     Relative.objects.filter(person=person).delete()
+    # Satisfaction answers keep their coded values (the establishment's statistics), not free text.
+    Answer.objects.filter(response__person=person).update(text="")
     MdphDecision.objects.filter(person=person).update(reference="")
     Consent.objects.filter(person=person).update(witness_name="", withdrawal_reason="")
     # The history of rectifications holds former names, NIR and addresses; export archives hold all.
@@ -82,22 +105,42 @@ def anonymise_projets(person: Person) -> None:
     ProjetPersonnalise.objects.filter(person=person).update(person_words="")
     Goal.objects.filter(projet__person=person).update(title=ANONYMISED_GOAL, description="")
     PlannedService.objects.filter(projet__person=person).update(comment="")
+    # The versions shown to the person repeat the goals and their words; the responses are free text.
+    ProjetVersion.objects.filter(projet__person=person).update(content="{}")
+    ProjetResponse.objects.filter(version__projet__person=person).update(text="")
 
 
 def erase_projets(person: Person) -> None:
+    ProjetResponse.objects.filter(version__projet__person=person).delete()
+    ProjetVersion.objects.filter(projet__person=person).delete()
     ProjetPersonnalise.objects.filter(person=person).delete()
+
+
+def anonymise_services(person: Person) -> None:
+    """Services delivered are coded data only; the agenda's titles and places are free text."""
+    AgendaEntry.objects.filter(person=person).update(title=ANONYMISED_NAME, place="")
 
 
 def erase_services(person: Person) -> None:
     deliveries = ServiceDelivery.objects.filter(person=person)
     announce_service_log_change(deliveries.values_list("establishment_id", "date").distinct().order_by())
     deliveries.delete()
+    # The day as the family saw it: presence and agenda.
+    Presence.objects.filter(person=person).delete()
+    AgendaEntry.objects.filter(person=person).delete()
 
 
 def erase_notes(person: Person) -> None:
     # A document attached to a note follows the documents' own rule.
     Document.objects.filter(note__person=person).update(note=None)
     Note.objects.filter(person=person).delete()
+    # The messages exchanged with the family are correspondence of the same kind as the notes.
+    messages = Message.objects.filter(thread__person=person)
+    names = [name for name in messages.values_list("attachment", flat=True) if name]
+    MessageRead.objects.filter(message__thread__person=person).delete()
+    messages.delete()
+    Thread.objects.filter(person=person).delete()
+    transaction.on_commit(partial(_remove_files, Message._meta.get_field("attachment").storage, names))
 
 
 def _remove_files(storage, names: list[str]) -> None:
@@ -125,8 +168,7 @@ HANDLERS = {
     (RetentionCategory.ASSESSMENTS, FinalAction.ERASURE): erase_assessments,
     (RetentionCategory.PROJET, FinalAction.ANONYMISATION): anonymise_projets,
     (RetentionCategory.PROJET, FinalAction.ERASURE): erase_projets,
-    # Services delivered are coded data only: anonymising them leaves nothing to blank.
-    (RetentionCategory.SERVICES, FinalAction.ANONYMISATION): nothing,
+    (RetentionCategory.SERVICES, FinalAction.ANONYMISATION): anonymise_services,
     (RetentionCategory.SERVICES, FinalAction.ERASURE): erase_services,
     (RetentionCategory.NOTES, FinalAction.ERASURE): erase_notes,
     (RetentionCategory.DOCUMENTS, FinalAction.ERASURE): erase_documents,
