@@ -316,6 +316,14 @@ PARCOURS_DISCLOSURE_THRESHOLD = int(os.environ.get("PARCOURS_DISCLOSURE_THRESHOL
 PARCOURS_DPO_EMAIL = os.environ.get("PARCOURS_DPO_EMAIL", "")
 # How long an emergency access (break-glass) lets a professional read a record.
 PARCOURS_BREAK_GLASS_HOURS = int(os.environ.get("PARCOURS_BREAK_GLASS_HOURS", "4"))
+# The person's space (docs/portal.md): how long an invitation's link or printed code works, and how
+# often today's view asks for news (a question answered in a few bytes when nothing changed).
+PARCOURS_INVITATION_DAYS = int(os.environ.get("PARCOURS_INVITATION_DAYS", "14"))
+PARCOURS_PORTAL_POLL_SECONDS = int(os.environ.get("PARCOURS_PORTAL_POLL_SECONDS", "15"))
+if PARCOURS_INVITATION_DAYS < 1 or PARCOURS_PORTAL_POLL_SECONDS < 1:
+    raise ImproperlyConfigured(
+        "PARCOURS_INVITATION_DAYS et PARCOURS_PORTAL_POLL_SECONDS doivent être des nombres positifs."
+    )
 # The address users reach Parcours at, for the links in e-mails.
 PARCOURS_SITE_URL = os.environ.get("PARCOURS_SITE_URL", "http://127.0.0.1:8000")
 
