@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from parcours.access.enums import PortalPower
-from parcours.portal import placeholder
+from parcours.portal import views_day
 
 urlpatterns = [
-    path("<uuid:person_uuid>/aujourdhui/", placeholder.section(PortalPower.DAY), name="day"),
+    path("<uuid:person_uuid>/aujourdhui/", views_day.day, name="day"),
+    path("<uuid:person_uuid>/aujourdhui/direct/", views_day.day_live, name="day_live"),
 ]
