@@ -138,7 +138,11 @@ def day_context(person: Person) -> dict:
     """Everything the day shows, read from the records (the caller has decided and logs)."""
     today = timezone.localdate()
     tomorrow = local_midnight(today + datetime.timedelta(days=1))
-    presences = Presence.objects.filter(person=person, date=today).select_related("establishment")
+    presences = list(
+        Presence.objects.filter(person=person, date=today)
+        .select_related("establishment")
+        .order_by("establishment__name")
+    )
     entries = list(visible_agenda(person, today).order_by("starts_at", "pk"))
     notes = list(
         shared_notes(person, today).select_related("author").order_by("-written_at", "-pk")[:MAX_NOTES]
@@ -146,8 +150,8 @@ def day_context(person: Person) -> dict:
     return {
         "today": today,
         "version": day_version(person),
-        "presences": presence_rows(presences.order_by("establishment__name")),
-        "several_places": presences.count() > 1,
+        "presences": presence_rows(presences),
+        "several_places": len(presences) > 1,
         "activities": [entry for entry in entries if entry.starts_at < tomorrow],
         "appointments": [
             entry for entry in entries if entry.starts_at >= tomorrow and entry.kind == AgendaKind.APPOINTMENT
