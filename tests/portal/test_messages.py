@@ -9,8 +9,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.mail.backends.locmem import EmailBackend
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from parcours.access import services as access_services
 from parcours.access.api import AccessDenied
 from parcours.access.enums import Action, Category
 from parcours.access.journal import Actor
@@ -202,8 +205,6 @@ def test_attachments_both_ways_are_stored_encrypted(family, portal_client, login
 
 
 def test_the_attachment_name_is_not_stored_in_clear(family, thread):
-    from django.db import connection
-
     message = messaging.reply(
         thread, actor=actor(family.mother), body="Le certificat.", attachment=pdf("certificat-lea-durand.pdf")
     )
@@ -466,3 +467,30 @@ def test_easy_read_shows_a_big_write_button_and_one_message_per_card(family, por
     assert "Vous avez écrit" in page and page.count('class="portal-item"') == 1
     assert "J&#x27;écris mon message" in page or "J'écris mon message" in page
     assert_page_ok(mother.get(reverse("portal:thread_create", args=[family.lea.uuid])))
+
+
+def test_while_processing_is_restricted_the_team_reads_but_does_not_answer(family, login, thread):
+    access_services.restrict_processing(family.lea, actor=actor(family.director.user), ground="accuracy")
+    educator = login(family.educator.user)
+    page = assert_page_ok(educator.get(staff_thread_url(thread)))
+    assert "Léa sera absente vendredi." in page and "Répondre" not in page
+    assert educator.post(staff_thread_url(thread), {"body": "Bien reçu."}).status_code == 403
+    assert thread.messages.count() == 1
+
+
+def test_the_inbox_costs_the_same_queries_for_one_thread_or_many(family, login, thread):
+    director = login(family.director.user)
+    url = reverse("portal:staff_inbox")
+    director.get(url)
+    with CaptureQueriesContext(connection) as one:
+        assert_page_ok(director.get(url))
+    for index in range(5):
+        person = family.other if index % 2 else family.lea
+        messaging.start_thread(
+            person, actor=actor(family.educator.user), establishment=family.ime, subject=f"Objet {index}",
+            body="Un mot.", as_team=True,
+        )  # fmt: skip
+    with CaptureQueriesContext(connection) as many:
+        page = assert_page_ok(director.get(url))
+    assert "Objet 4" in page
+    assert len(many.captured_queries) == len(one.captured_queries)
