@@ -13,13 +13,15 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
-from parcours.access import policy
-from parcours.access.api import Action, Actor, Category, atomic_service, require
+from parcours.access import policy, portal
+from parcours.access.api import Action, Actor, Category, atomic_service, require, require_portal
+from parcours.access.enums import PortalPower, PortalRole
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment, Unit
 from parcours.people.models import Person
 from parcours.people.services import professional_of, require_writable_establishment
-from parcours.records.enums import PROJET_TRANSITIONS, ProjetStatus
+from parcours.records import projet_versions
+from parcours.records.enums import PROJET_TRANSITIONS, ProjetResponseKind, ProjetStatus, ResponseCapacity
 from parcours.records.models import (
     Admission,
     Document,
@@ -29,6 +31,7 @@ from parcours.records.models import (
     Note,
     PlannedService,
     ProjetPersonnalise,
+    ProjetResponse,
     ServiceDelivery,
 )
 from parcours.records.signals import announce_service_log_change
@@ -419,11 +422,9 @@ def allowed_transitions(projet: ProjetPersonnalise) -> list[ProjetStatus]:
     ]
 
 
-@atomic_service
-def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Actor) -> ProjetPersonnalise:
-    """Move the projet along PROJET_TRANSITIONS; agreeing it with the person dates the agreement."""
-    professional_of(actor)
-    require(actor, projet.person, Category.PROJET, Action.UPDATE, obj=projet)
+def _move_projet(projet: ProjetPersonnalise, status: str) -> None:
+    """The one place where a projet changes status: along PROJET_TRANSITIONS, agreeing it dates the
+    agreement. Used by the team's change of status and by the person's agreement."""
     if status not in ProjetStatus.values:
         raise ValidationError({"status": "Statut inconnu."})
     if status not in PROJET_TRANSITIONS.get(projet.status, set()):
@@ -440,7 +441,108 @@ def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Acto
         projet.agreed_at = timezone.now()
     projet.full_clean()
     projet.save(update_fields=["status", "agreed_at"])
+
+
+def _locked(projet: ProjetPersonnalise) -> ProjetPersonnalise:
+    """The projet read again with its row locked until the end of the transaction, so that the
+    team's change of status and the person's answer never cross."""
+    fresh = ProjetPersonnalise.objects.select_for_update().get(pk=projet.pk)
+    projet.status, projet.agreed_at = fresh.status, fresh.agreed_at
     return projet
+
+
+@atomic_service
+def change_projet_status(projet: ProjetPersonnalise, *, status: str, actor: Actor) -> ProjetPersonnalise:
+    """Move the projet along PROJET_TRANSITIONS. Proposing it to the person freezes what they are
+    shown in a new version (projet_versions); agreeing it by hand records the agreement collected on
+    paper (capacity "team", the user as author) on the latest version."""
+    professional_of(actor)
+    require(actor, projet.person, Category.PROJET, Action.UPDATE, obj=projet)
+    _locked(projet)
+    _move_projet(projet, status)
+    if status == ProjetStatus.PROPOSED:
+        projet_versions.freeze_version(projet, user=actor.user)
+    elif status == ProjetStatus.AGREED:
+        # A projet proposed before versions existed has none: freeze the text agreed to.
+        version = projet_versions.latest_version(projet) or projet_versions.freeze_version(
+            projet, user=actor.user
+        )
+        ProjetResponse.objects.create(
+            version=version,
+            kind=ProjetResponseKind.AGREE,
+            author=actor.user,
+            capacity=ResponseCapacity.TEAM,
+        )
+    return projet
+
+
+# Answers from the person's space: the person, their legal representative, a relative
+
+CAPACITY_OF_ROLE = {
+    PortalRole.PERSON: ResponseCapacity.PERSON,
+    PortalRole.REPRESENTATIVE: ResponseCapacity.REPRESENTATIVE,
+    PortalRole.RELATIVE: ResponseCapacity.RELATIVE,
+}
+# Agreeing and asking for changes are the person's decision (or their legal representative's);
+# commenting is open to whoever reads the projet in the space, relatives with the right included.
+POWER_OF_KIND = {
+    ProjetResponseKind.AGREE: PortalPower.AGREE,
+    ProjetResponseKind.CHANGES: PortalPower.AGREE,
+    ProjetResponseKind.COMMENT: PortalPower.PROJET,
+}
+PROJET_CHANGED = (
+    "L'équipe a changé le projet depuis que vous l'avez ouvert. Lisez la nouvelle version avant de répondre."
+)
+
+
+@atomic_service
+def respond_to_projet(
+    projet: ProjetPersonnalise, *, version_number: int, kind: str, actor: Actor, text: str = ""
+) -> ProjetResponse:
+    """An answer given in the person's space to the version `version_number` of a projet: an
+    agreement (the projet becomes agreed, dated), a request for changes (it stays proposed, the team
+    sees the request) or a comment. The answer records who gave it, in what capacity (the person,
+    their legal representative with the measure under which they act, a relative) and when.
+
+    Refused, nothing written, when the login may not (404 to the page, logged); when the version is
+    not the latest one (the team changed the projet meanwhile); for an agreement or a request for
+    changes, when the projet is not proposed; for a comment, when the projet is not shown in the
+    space; and when a request or a comment has no text."""
+    if kind not in POWER_OF_KIND:
+        raise ValidationError("Réponse inconnue.")
+    person = projet.person
+    response = ProjetResponse(kind=kind, text=text.strip(), author=actor.user)
+    action = Action.UPDATE if kind == ProjetResponseKind.AGREE else Action.CREATE
+    require_portal(
+        actor, person, POWER_OF_KIND[kind], Category.PROJET, action,
+        obj=projet if kind == ProjetResponseKind.AGREE else response,
+    )  # fmt: skip
+    link = portal.link_to(actor.user, person)
+    _locked(projet)
+    version = projet_versions.latest_version(projet)
+    if version is None:
+        raise ValidationError("Ce projet ne vous a pas encore été proposé.")
+    if projet.status not in projet_versions.SHOWN_STATUSES:
+        raise ValidationError(
+            "L'équipe a repris ce projet pour le modifier : vous pourrez répondre à la nouvelle version."
+        )
+    if version.number != version_number:
+        raise ValidationError(PROJET_CHANGED)
+    if kind != ProjetResponseKind.COMMENT and projet.status != ProjetStatus.PROPOSED:
+        raise ValidationError(
+            "Ce projet n'attend pas de réponse : il a déjà été validé, ou l'équipe le revoit."
+        )
+    if kind != ProjetResponseKind.AGREE and not response.text:
+        raise ValidationError({"text": "Écrivez votre message."})
+    if kind == ProjetResponseKind.AGREE:
+        response.text = ""
+        _move_projet(projet, ProjetStatus.AGREED)
+    response.version = version
+    response.capacity = CAPACITY_OF_ROLE[link.role]
+    response.protection_id = link.protection_id if link.role == PortalRole.REPRESENTATIVE else None
+    response.full_clean()
+    response.save()
+    return response
 
 
 # Service log and notes

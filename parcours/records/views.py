@@ -10,6 +10,7 @@ and services delivered are corrected by the establishment that wrote them; notes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,7 +29,8 @@ from parcours.core.forms import add_validation_errors, save_with
 from parcours.core.text import fold
 from parcours.people.services import require_writable_establishment
 from parcours.people.views import check_write, open_person
-from parcours.records import services
+from parcours.records import projet_versions, services
+from parcours.records.enums import ProjetResponseKind, ProjetStatus
 from parcours.records.forms import (
     AdmissionEditForm,
     AdmissionExitForm,
@@ -44,6 +46,7 @@ from parcours.records.forms import (
     projet_inputs,
     services_catalogue,
 )
+from parcours.records.models import ProjetResponse
 from parcours.records.timeline import TIMELINE_CATEGORIES, timeline_context
 
 
@@ -344,6 +347,26 @@ def projet_edit(request, person_uuid, projet_uuid):
     )
 
 
+def projet_version_rows(projet) -> list[dict]:
+    """The versions proposed to the person, newest first, each with its text and its answers (who,
+    in what capacity, when), for the team's projet page."""
+    responses = ProjetResponse.objects.select_related("author", "protection").order_by("at", "pk")
+    versions = projet.versions.select_related("proposed_by").prefetch_related(
+        Prefetch("responses", responses)
+    )
+    return [
+        {
+            "version": version,
+            "text": projet_versions.read_version(version),
+            "responses": [
+                {"response": response, "capacity": projet_versions.capacity_label(response)}
+                for response in version.responses.all()
+            ],
+        }
+        for version in versions.order_by("-number")
+    ]
+
+
 @require_http_methods(["GET"])
 def projet_detail(request, person_uuid, projet_uuid):
     actor, person = open_person(request, person_uuid)
@@ -354,6 +377,7 @@ def projet_detail(request, person_uuid, projet_uuid):
     can_write = policy.allows(decision.basis, Category.PROJET, Action.UPDATE)
     can_correct = may_correct(request, decision, Category.PROJET, projet.establishment_id)
     refusal = services.projet_edit_refusal(projet)
+    versions = projet_version_rows(projet)
     return render(
         request,
         "records/projet_detail.html",
@@ -362,6 +386,15 @@ def projet_detail(request, person_uuid, projet_uuid):
             "projet": projet,
             "goals": goals,
             "planned": planned,
+            "versions": versions,
+            # Requests for changes to the version the person is reading now, while it awaits an answer.
+            "change_requests": [
+                row
+                for row in (versions[0]["responses"] if versions else [])
+                if row["response"].kind == ProjetResponseKind.CHANGES
+            ]
+            if projet.status == ProjetStatus.PROPOSED
+            else [],
             "transitions": services.allowed_transitions(projet) if can_write else [],
             "can_edit": can_correct and not refusal,
             # Why there is no edit button, for those who would otherwise have it.
