@@ -91,6 +91,7 @@ def render_day(request, person, *, presence_form=None, status=200):
             "agenda_days": AGENDA_DAYS,
             "may_write": may_write,
             "presence_form": presence_form,
+            "sheet_establishment": current,
         },
         status=status,
     )

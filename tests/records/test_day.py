@@ -64,6 +64,7 @@ def test_day_page_shows_presence_and_agenda_and_logs_the_read(world, login):
     assert "Piscine" in content and "Non visible par la famille" in content
     assert "Sortie au marché" in content and "Annulé le" in content
     assert "Noter la présence" in content
+    assert reverse("records:presence_sheet", args=[world.a.uuid]) in content
     assert AccessLogEntry.objects.filter(
         person=world.person_a, actor=world.pro_a.user, category=Category.SERVICES, action=Action.READ
     ).exists()
