@@ -11,7 +11,16 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from parcours.people.models import Person
 
 # Views reachable without logging in. Everything else is behind LoginRequiredMiddleware.
-PUBLIC_URL_NAMES = {"accounts:login", "accounts:oidc_login", "accounts:oidc_callback", "core:styleguide"}
+PUBLIC_URL_NAMES = {
+    "accounts:login",
+    "accounts:oidc_login",
+    "accounts:oidc_callback",
+    "core:styleguide",
+    # An invitation to a person's space is opened before the account exists (docs/portal.md).
+    "portal:invitation",
+    "portal:activate",
+    "portal:activate_account",
+}
 
 
 def iter_patterns(resolver, namespace=""):

@@ -79,4 +79,6 @@ def test_each_follower_sees_the_sections_of_their_powers_only(family, portal_cli
     mother_page = portal_client(family.mother).get(day).content.decode()
     assert sharing not in mother_page
     assert portal_client(family.mother).get(sharing).status_code == 404
-    assert portal_client(family.mother).get(reverse("portal:day", args=[family.other.uuid])).status_code == 404
+    assert (
+        portal_client(family.mother).get(reverse("portal:day", args=[family.other.uuid])).status_code == 404
+    )

@@ -24,6 +24,7 @@ WATCHED_APPS = {
     "accounts",
     "otp_static",
     "otp_totp",
+    "portal",
     "privacy",
     "retention",
 }

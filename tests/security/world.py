@@ -30,13 +30,14 @@ from django_tasks_db.models import DBTaskResult
 from freezegun import freeze_time
 
 from parcours.access import services as access_services
-from parcours.access.enums import Category
+from parcours.access.enums import Category, PortalRight, PortalRole
 from parcours.access.journal import Actor
 from parcours.accounts.models import ExternalIdentity
 from parcours.finance import services as finance_services
 from parcours.finance.columns import SLUGS
 from parcours.organisations.models import Authority, AuthorityKind
 from parcours.people import services as people_services
+from parcours.portal.models import PortalAccount
 from parcours.privacy import services as privacy_services
 from parcours.records import services as records_services
 from parcours.records.enums import NoteCategory
@@ -52,6 +53,7 @@ from tests.factories import (
     EstablishmentFactory,
     GestionnaireFactory,
     PersonFactory,
+    RelativeFactory,
     UnitFactory,
     UserFactory,
     concept,
@@ -96,6 +98,8 @@ class World:
     authority: object = None
     users: dict = field(default_factory=dict)
     professionals: dict = field(default_factory=dict)
+    # Q: another person supported in A, whose relative follows Q's space (never P's).
+    other_person: object = None
     sessions: dict = field(default_factory=dict)
     handler: ClientHandler = field(default_factory=lambda: ClientHandler(enforce_csrf_checks=False))
 
@@ -235,6 +239,7 @@ def build_world() -> World:
         users=users,
         professionals=professionals,
     )
+    world.other_person = add_portal_users(world)
     for role, user in users.items():
         client = verified_client(user)
         world.sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
@@ -261,6 +266,37 @@ def build_world() -> World:
         kind=AuthorityKind.ARS, name="ARS de la région", region_code="84"
     )
     return world
+
+
+def add_portal_users(world: World):
+    """The logins of the person's space (tests/security/test_portal_columns.py): P herself; Paul, her
+    relative and curator (curatelle renforcée: an assistance measure); Anne, her sister, who may only
+    follow the day; and the mother of Q, another person supported in A, with every right to Q's space."""
+    person, users = world.person, world.users
+    sister = people_services.add_relative(
+        person, actor=world.actor("pro_a"), last_name="Lefèvre", first_name="Anne", relationship="sibling"
+    )
+    other = PersonFactory(birth_name="Garnier", first_names="Hugo", birth_date=datetime.date(2001, 6, 2))
+    AdmissionFactory(person=other, establishment=world.a, start_date=day(-200))
+    other_mother = RelativeFactory(person=other, last_name="Garnier", first_name="Marie")
+    links = {
+        "p_self": dict(person=person, role=PortalRole.PERSON),
+        "p_curator": dict(
+            person=person,
+            role=PortalRole.REPRESENTATIVE,
+            relative=world.relative,
+            protection=world.protection,
+        ),
+        "p_sister_day": dict(person=person, role=PortalRole.RELATIVE, relative=sister, rights=["day"]),
+        "q_mother": dict(
+            person=other, role=PortalRole.RELATIVE, relative=other_mother, rights=list(PortalRight.values)
+        ),
+    }
+    for role, link in links.items():
+        user = UserFactory(username=f"portail-{role}")
+        PortalAccount.objects.create(user=user, rights_changed_by=user, **link)
+        users[role] = user
+    return other
 
 
 # Scenarios: what the person decided about sharing with B before the request, or the emergency access
