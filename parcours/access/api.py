@@ -30,6 +30,8 @@ __all__ = [
     "read_person_categories",
     "open_person_page",
     "open_portal",
+    "decide_portal_page",
+    "log_portal_reads",
     "require_portal",
 ]
 
@@ -221,25 +223,59 @@ def require_portal(
     raise AccessDenied("Vous n'avez pas accès à ces informations.")
 
 
-def open_portal(
-    actor: Actor, person_uuid, power: str, category: str = Category.IDENTITY, action: str = Action.READ
+def decide_portal_page(
+    actor: Actor, person_uuid, power: str, category: str = Category.IDENTITY
 ) -> tuple[Person, portal.Link]:
-    """The person whose space a page of the portal shows, when this login may use this power there;
-    otherwise a 404 that hides whether the person exists, with the refusal in the access log."""
+    """The person whose space a page shows, when this login may use this power there; otherwise a 404
+    that hides whether the person exists, with the refusal (under `category`) in the access log. The
+    reads the page then makes are logged by the caller (`log_portal_reads`): a page polled for news
+    logs only when it reads something."""
     person = Person.objects.filter(uuid=person_uuid).first()
     if person is None:
         raise Http404("Espace introuvable.")
     decision = portal.decide_portal(actor.user, person, power)
+    if not decision:
+        record(actor, person=person, action=Action.READ, category=category, allowed=False,
+               basis=Basis.NONE, obj=person, details={"espace": power})  # fmt: skip
+        raise Http404("Espace introuvable.")
+    return person, portal.link_to(actor.user, person)
+
+
+def log_portal_reads(actor: Actor, person: Person, link: portal.Link, power: str, categories) -> None:
+    """The reads of a page of the person's space, one entry per category, in a single INSERT."""
+    AccessLogEntry.objects.bulk_create(
+        [
+            AccessLogEntry(
+                actor=actor.user,
+                person=person,
+                action=Action.READ,
+                category=category,
+                allowed=True,
+                basis=link.basis,
+                object_type="Person",
+                object_uuid=person.uuid,
+                ip_address=actor.ip_address,
+                channel=actor.channel,
+                details={"espace": power},
+            )
+            for category in categories
+        ]
+    )
+
+
+def open_portal(
+    actor: Actor, person_uuid, power: str, category: str = Category.IDENTITY, action: str = Action.READ
+) -> tuple[Person, portal.Link]:
+    """`decide_portal_page` and the log of what the page reads (`category`, `action`), at once."""
+    person, link = decide_portal_page(actor, person_uuid, power, category)
     record(
         actor,
         person=person,
         action=action,
         category=category,
-        allowed=decision.allowed,
-        basis=decision.basis,
+        allowed=True,
+        basis=link.basis,
         obj=person,
         details={"espace": power},
     )
-    if not decision:
-        raise Http404("Espace introuvable.")
-    return person, portal.link_to(actor.user, person)
+    return person, link

@@ -2,7 +2,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
 from parcours.access.api import Actor, log_listing
-from parcours.access.policy import readable_establishments
+from parcours.access.policy import readable_establishments, scope_of
 from parcours.core.queries import persons_present
 from parcours.organisations.services import occupancies, occupancy
 from parcours.staff.models import Membership
@@ -31,6 +31,7 @@ def establishment_detail(request, uuid):
     persons = list(page.object_list)
     if persons:
         log_listing(Actor.from_request(request), persons, details={"view": "organisations:detail"})
+    scope = scope_of(request.user)
     team = (
         Membership.objects.active()
         .filter(establishment=establishment)
@@ -46,5 +47,8 @@ def establishment_detail(request, uuid):
             "page": page,
             "persons": persons,
             "team": team,
+            # The day's presence sheet is the team's and the director's; the questionnaires, the director's.
+            "works_here": establishment.pk in scope.team | scope.directed,
+            "directs": establishment.pk in scope.directed,
         },
     )

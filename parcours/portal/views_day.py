@@ -20,16 +20,13 @@ import hashlib
 
 from django.conf import settings
 from django.db.models import Count, Max
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from parcours.access import portal
-from parcours.access.api import Action, Actor, Category
-from parcours.access.enums import Basis, PortalPower
-from parcours.access.journal import record
-from parcours.access.models import AccessLogEntry
+from parcours.access.api import Actor, Category, decide_portal_page, log_portal_reads
+from parcours.access.enums import PortalPower
 from parcours.people.models import Person
 from parcours.portal.pages import render_portal
 from parcours.records.enums import AgendaKind
@@ -47,42 +44,6 @@ def poll_seconds() -> int:
 
 def local_midnight(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
-
-
-def open_day(actor: Actor, person_uuid) -> tuple[Person, portal.Link | None]:
-    """The person whose day this login follows, or a 404 (the refusal logged). Decided without
-    logging: the caller logs the reads it makes (`log_day`)."""
-    person = Person.objects.filter(uuid=person_uuid).first()
-    if person is None:
-        raise Http404("Espace introuvable.")
-    decision = portal.decide_portal(actor.user, person, PortalPower.DAY)
-    if not decision:
-        record(actor, person=person, action=Action.READ, category=Category.SERVICES, allowed=False,
-               basis=Basis.NONE, obj=person, details={"espace": PortalPower.DAY})  # fmt: skip
-        raise Http404("Espace introuvable.")
-    return person, portal.link_to(actor.user, person)
-
-
-def log_day(actor: Actor, person: Person, link: portal.Link) -> None:
-    """The reads of the day: presence and agenda (services), notes: one INSERT into the log."""
-    AccessLogEntry.objects.bulk_create(
-        [
-            AccessLogEntry(
-                actor=actor.user,
-                person=person,
-                action=Action.READ,
-                category=category,
-                allowed=True,
-                basis=link.basis,
-                object_type="Person",
-                object_uuid=person.uuid,
-                ip_address=actor.ip_address,
-                channel=actor.channel,
-                details={"espace": PortalPower.DAY},
-            )
-            for category in DAY_CATEGORIES
-        ]
-    )
 
 
 def shared_notes(person: Person, today: datetime.date):
@@ -174,9 +135,9 @@ def day_context(person: Person) -> dict:
 @require_GET
 def day(request, person_uuid):
     actor = Actor.from_request(request)
-    person, link = open_day(actor, person_uuid)
+    person, link = decide_portal_page(actor, person_uuid, PortalPower.DAY, Category.SERVICES)
     context = day_context(person)
-    log_day(actor, person, link)
+    log_portal_reads(actor, person, link, PortalPower.DAY, DAY_CATEGORIES)
     return render_portal(request, "portal/day/day.html", person, link, PortalPower.DAY, context)
 
 
@@ -186,9 +147,9 @@ def day_live(request, person_uuid):
     if not request.headers.get("HX-Request"):
         return redirect("portal:day", person_uuid=person_uuid)
     actor = Actor.from_request(request)
-    person, link = open_day(actor, person_uuid)
+    person, link = decide_portal_page(actor, person_uuid, PortalPower.DAY, Category.SERVICES)
     if request.GET.get("version") == day_version(person):
         return HttpResponse(status=204)
     context = day_context(person)
-    log_day(actor, person, link)
+    log_portal_reads(actor, person, link, PortalPower.DAY, DAY_CATEGORIES)
     return render_portal(request, "portal/day/live.html", person, link, PortalPower.DAY, context)
