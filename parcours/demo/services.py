@@ -23,11 +23,14 @@ from parcours.demo.generator import (
     DEMO_PASSWORD,
     DEMO_USERNAMES,
     LOGIN_ADMIN,
+    LOGIN_DIRECTOR,
+    LOGIN_PROFESSIONAL,
     SCALES,
     DemoDataError,
     DemoGenerator,
     Nomenclature,
 )
+from parcours.demo.portal import create_demo_space
 from parcours.demo.waiting import create_demo_waiting_lists
 from parcours.demo.writers import CopyWriter, OrmWriter, analyze, demo_models, reset_demo_data
 from parcours.organisations.models import Authority, AuthorityAgent, Establishment, Gestionnaire
@@ -255,5 +258,13 @@ def _generate(
         today=generator.today,
         progress=progress,
     )
-    counts["comptes"] = len(user_ids)
-    return counts, generator.login_descriptions(), totp_uris
+    progress.phase("écriture : espace de la personne et de sa famille")
+    portal_logins = create_demo_space(
+        generator.demo_est.id,
+        educator_user_id=user_ids[LOGIN_PROFESSIONAL],
+        director_user_id=user_ids[LOGIN_DIRECTOR],
+        password=DEMO_PASSWORD,
+        rng=generator.rng("portal"),
+    )
+    counts["comptes"] = len(user_ids) + len(portal_logins)
+    return counts, generator.login_descriptions() + portal_logins, totp_uris

@@ -16,6 +16,7 @@ from parcours.accounts.models import User
 from parcours.core.crypto import encrypt_text
 from parcours.core.fields import EncryptedTextField
 from parcours.demo.generator import DEMO_USERNAMES, PARIS
+from parcours.demo.portal import PORTAL_USERNAMES
 from parcours.finance.models import FinanceImport
 from parcours.organisations.models import Authority, Gestionnaire
 from parcours.people.models import Person
@@ -104,7 +105,7 @@ def reset_demo_data(connection) -> None:
                     f"DELETE FROM sqlite_sequence WHERE name IN ({', '.join(['%s'] * len(names))})",  # noqa: S608
                     names,
                 )
-    User.objects.filter(username__in=DEMO_USERNAMES).delete()
+    User.objects.filter(username__in=DEMO_USERNAMES + PORTAL_USERNAMES).delete()
 
 
 class Writer:

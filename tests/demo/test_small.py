@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.db.models import Count, Max, Min, Q
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from parcours.access import policy
@@ -238,3 +239,17 @@ def test_refuses_to_run_on_existing_data_without_reset(small_demo):
     with pytest.raises(CommandError, match="--reset"):
         call_command("demo_data", "--scale", "tiny", stdout=io.StringIO())
     assert Establishment.objects.count() == 5
+
+
+def test_the_family_login_follows_a_day_and_a_projet_waiting_for_its_answer(small_demo, client):
+    from parcours.portal.models import PortalAccount
+
+    assert "famille" in small_demo and "personne" in small_demo
+    account = PortalAccount.objects.select_related("person").get(user__username="famille")
+    assert PortalAccount.objects.get(user__username="personne").role == "person"
+    client.force_login(account.user)
+    day = client.get(reverse("portal:day", args=[account.person.uuid]))
+    assert day.status_code == 200
+    assert "Repas pris avec appétit" in day.content.decode()
+    projet = client.get(reverse("portal:projet", args=[account.person.uuid])).content.decode()
+    assert "Version 1, proposée le" in projet
