@@ -56,14 +56,16 @@ def horizontal_overflow(page) -> int:
     return page.evaluate("Math.max(0, document.scrollingElement.scrollWidth - window.innerWidth)")
 
 
-def small_targets(page, minimum: int) -> list[str]:
+def small_targets(page, minimum: int, *, spacing: bool = False) -> list[str]:
     """The visible interactive elements smaller than `minimum` × `minimum` CSS pixels, as readable lines.
 
     A checkbox or a radio button counts with its label (pressing the label ticks it). Not counted:
     what is hidden or visually hidden (`.sr-only`, the skip link until it is focused), and links inside
-    a sentence (WCAG 2.5.8's inline exception: their size follows the text around them)."""
+    a sentence (the inline exception: their size follows the text around them). With `spacing`, WCAG
+    2.2's 2.5.8 spacing exception applies: a smaller target passes when a circle of `minimum` pixels
+    across, centred on it, touches no other target nor the circle of another small target."""
     return page.evaluate(
-        """([selector, minimum]) => {
+        r"""([selector, minimum, spacing]) => {
             const visible = el => {
                 const style = getComputedStyle(el);
                 if (style.visibility === "hidden" || style.display === "none") return false;
@@ -84,12 +86,12 @@ def small_targets(page, minimum: int) -> list[str]:
             };
             const name = el => {
                 const label = el.getAttribute("aria-label") || el.textContent || el.value || el.name || "";
-                return label.replace(/\\s+/g, " ").trim().slice(0, 50);
+                return label.replace(/\s+/g, " ").trim().slice(0, 50);
             };
-            const problems = [];
+            const targets = [];
             for (const el of document.querySelectorAll(selector)) {
-                if (!visible(el) || inSentence(el)) continue;
-                let box = el.getBoundingClientRect();
+                if (!visible(el)) continue;
+                const box = el.getBoundingClientRect();
                 let left = box.left, top = box.top, right = box.right, bottom = box.bottom;
                 if (el.type === "checkbox" || el.type === "radio") {
                     for (const label of el.labels || []) {
@@ -98,15 +100,40 @@ def small_targets(page, minimum: int) -> list[str]:
                         right = Math.max(right, b.right); bottom = Math.max(bottom, b.bottom);
                     }
                 }
-                const width = Math.round(right - left), height = Math.round(bottom - top);
-                if (width < minimum || height < minimum) {
-                    const id = el.id ? "#" + el.id : (el.className && typeof el.className === "string"
-                        ? "." + el.className.trim().split(/\\s+/).join(".") : "");
-                    const tag = el.tagName.toLowerCase();
-                    problems.push(`${tag}${id} « ${name(el)} » : ${width} × ${height} px`);
-                }
+                const width = right - left, height = bottom - top;
+                targets.push({
+                    el, left, top, right, bottom, width, height,
+                    x: (left + right) / 2, y: (top + bottom) / 2,
+                    small: width < minimum - 0.5 || height < minimum - 0.5,
+                    exempt: inSentence(el),
+                });
+            }
+            const radius = minimum / 2;
+            const distanceToBox = (t, o) => {
+                const dx = Math.max(o.left - t.x, 0, t.x - o.right);
+                const dy = Math.max(o.top - t.y, 0, t.y - o.bottom);
+                return Math.hypot(dx, dy);
+            };
+            const neighbour = t => targets.find(o => {
+                if (o === t || o.el.contains(t.el) || t.el.contains(o.el)) return false;
+                if (o.el.labels && Array.from(o.el.labels).some(l => l.contains(t.el))) return false;
+                if (o.small) return Math.hypot(o.x - t.x, o.y - t.y) < minimum;
+                return distanceToBox(t, o) < radius;
+            });
+            const problems = [];
+            for (const t of targets) {
+                if (!t.small || t.exempt) continue;
+                const near = spacing ? neighbour(t) : null;
+                if (spacing && !near) continue;
+                const el = t.el;
+                const id = el.id ? "#" + el.id : (el.className && typeof el.className === "string"
+                    ? "." + el.className.trim().split(/\s+/).join(".") : "");
+                const tag = el.tagName.toLowerCase();
+                const size = `${Math.round(t.width)} × ${Math.round(t.height)} px`;
+                const beside = near ? `, trop près de « ${name(near.el)} »` : "";
+                problems.push(`${tag}${id} « ${name(el)} » : ${size}${beside}`);
             }
             return problems;
         }""",
-        [INTERACTIVE, minimum],
+        [INTERACTIVE, minimum, spacing],
     )
