@@ -104,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "parcours.core.context_processors.navigation",
                 "parcours.accounts.context_processors.second_factor",
+                "parcours.portal.context_processors.easy_read",
             ],
         },
     },

@@ -20,6 +20,7 @@ PUBLIC_URL_NAMES = {
     "portal:invitation",
     "portal:activate",
     "portal:activate_account",
+    "portal:easy_read",
 }
 
 

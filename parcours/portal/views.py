@@ -1,5 +1,6 @@
 """The portal's home page, and the easy-read switch. Each section has its own module (views_*.py)."""
 
+from django.contrib.auth.decorators import login_not_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,9 +31,11 @@ def home(request):
     )
 
 
+@login_not_required
 @require_POST
 def easy_read_switch(request):
-    """Turn the easy-read mode on or off for this session, and go back to the page."""
+    """Turn the easy-read mode on or off for this session, and go back to the page. Open to visitors
+    not signed in too: the invitation pages are read before the account exists."""
     request.session[EASY_READ_KEY] = request.POST.get("on") == "1"
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
