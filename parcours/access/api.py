@@ -54,6 +54,12 @@ _service_depth: contextvars.ContextVar[int] = contextvars.ContextVar("parcours_s
 def require(actor: Actor, person: Person, category: str, action: str, obj=None) -> policy.Decision:
     """Decide, log the decision, and raise AccessDenied when refused."""
     decision = policy.decide(actor.user, person, category, action)
+    return _enforce(actor, person, decision, category, action, obj)
+
+
+def _enforce(actor: Actor, person: Person, decision, category: str, action: str, obj=None, details=None):
+    """Log the decision; when refused, raise AccessDenied (inside a service, the refusal is written by
+    the outermost service once its transaction is rolled back, which would otherwise erase it)."""
 
     def log() -> None:
         record(
@@ -64,13 +70,13 @@ def require(actor: Actor, person: Person, category: str, action: str, obj=None) 
             allowed=decision.allowed,
             basis=decision.basis,
             obj=obj,
+            details=details,
         )
 
     if decision:
         log()
         return decision
     if _service_depth.get():
-        # Written by the outermost service after its rollback, which would otherwise erase it.
         raise AccessDenied("Vous n'avez pas accès à ces informations.", pending_refusal=log)
     log()
     raise AccessDenied("Vous n'avez pas accès à ces informations.")
@@ -201,26 +207,7 @@ def require_portal(
     """`require` for the person's space: may this login use this power in this person's space? The
     decision is logged under the category of the record it reads or writes (`portal.decide_portal`)."""
     decision = portal.decide_portal(actor.user, person, power)
-
-    def log() -> None:
-        record(
-            actor,
-            person=person,
-            action=action,
-            category=category,
-            allowed=decision.allowed,
-            basis=decision.basis,
-            obj=obj,
-            details={"espace": power},
-        )
-
-    if decision:
-        log()
-        return decision
-    if _service_depth.get():
-        raise AccessDenied("Vous n'avez pas accès à ces informations.", pending_refusal=log)
-    log()
-    raise AccessDenied("Vous n'avez pas accès à ces informations.")
+    return _enforce(actor, person, decision, category, action, obj, details={"espace": power})
 
 
 def decide_portal_page(

@@ -3,7 +3,6 @@ under /portail/equipe/. The rules are in `parcours.portal.messaging`, which read
 a thread the user may not read is a 404 (the refusal logged), a write refused to someone who reads
 it a 403."""
 
-from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from parcours.access.api import AccessDenied, Actor, Category, open_portal
 from parcours.access.enums import PortalPower
-from parcours.core.forms import add_validation_errors
+from parcours.core.forms import save_with
 from parcours.core.text import fold
 from parcours.organisations.models import Establishment
 from parcours.people.views import open_person
@@ -24,16 +23,7 @@ SENT = "Votre message est envoyé."
 
 
 def _write(request, form, write) -> bool:
-    """On a valid POST, call the service; its ValidationError is shown on the form (nothing written)."""
-    if request.method != "POST" or not form.is_valid():
-        return False
-    try:
-        write(form.cleaned_data)
-    except ValidationError as exc:
-        add_validation_errors(form, exc)
-        return False
-    messages.success(request, SENT)
-    return True
+    return save_with(request, form, write, success=SENT)
 
 
 def _download(message: Message, handle) -> FileResponse:

@@ -11,6 +11,8 @@ from parcours.staff.enums import Role
 from parcours.staff.models import Membership
 
 DIRECTIONS = (Role.ESTABLISHMENT_DIRECTOR, Role.GESTIONNAIRE_DIRECTOR)
+# Who answers the families' messages: an establishment's team and its director.
+IN_AN_ESTABLISHMENT = (Role.PROFESSIONAL, Role.ESTABLISHMENT_DIRECTOR)
 
 register = template.Library()
 
@@ -28,22 +30,30 @@ def has_finances(context) -> bool:
     return _links(context)[1]
 
 
-def _links(context) -> tuple[bool, bool]:
-    """(dashboards, finances), from the user's roles of the request (`scope_of`, computed once per
-    request and used by most pages anyway), plus one query for an authority's agent. The pages
-    themselves always check access."""
+@register.simple_tag(takes_context=True)
+def has_family_messages(context) -> bool:
+    """True when the signed-in user works in an establishment's team or directs it, and so answers the
+    messages of the persons supported and their families (link in the navigation)."""
+    return _links(context)[2]
+
+
+def _links(context) -> tuple[bool, bool, bool]:
+    """(dashboards, finances, family messages) of the navigation, from the user's roles of the
+    request (`scope_of`, computed once per request and used by most pages anyway), plus one query for
+    an authority's agent. The pages themselves always check access."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or not getattr(user, "is_authenticated", False):
-        return False, False
+        return False, False, False
     answer = getattr(request, "_parcours_navigation_links", None)
     if answer is None:
         if getattr(user, "_parcours_scope", None) is not None:  # the page computed the roles already
             scope = scope_of(user)
             finances = bool(scope.directed or scope.gestionnaire_establishments)
             dashboards = finances or AuthorityAgent.objects.active().filter(user=user).exists()
-        else:  # a page that needs no roles: both answers in one query
-            finances, dashboards = (
+            in_team = bool(scope.team or scope.directed)
+        else:  # a page that needs no roles: every answer in one query
+            finances, dashboards, in_team = (
                 get_user_model()
                 .objects.filter(pk=user.pk)
                 .annotate(
@@ -53,12 +63,17 @@ def _links(context) -> tuple[bool, bool]:
                         )
                     ),
                     agent=Exists(AuthorityAgent.objects.active().filter(user=OuterRef("pk"))),
+                    in_team=Exists(
+                        Membership.objects.active().filter(
+                            professional__user=OuterRef("pk"), role__in=IN_AN_ESTABLISHMENT
+                        )
+                    ),
                 )
-                .values_list("directs", "agent")
+                .values_list("directs", "agent", "in_team")
                 .get()
             )
             dashboards = dashboards or finances
-        answer = request._parcours_navigation_links = (dashboards, finances)
+        answer = request._parcours_navigation_links = (dashboards, finances, in_team)
     return answer
 
 
