@@ -22,19 +22,16 @@ rows through the portal's decision (`require_portal`), with the same validation.
 
 import datetime
 import logging
-import tempfile
 from dataclasses import dataclass
 from functools import partial
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.files import File
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from parcours.access.api import AccessDenied, Action, Actor, Category, atomic_service, require_portal
+from parcours.access.api import Action, Actor, Category, atomic_service, require_portal
 from parcours.access.audit import describe_users
 from parcours.access.enums import ConsentDecision, ConsentGivenBy, ConsentHow, PortalPower, PortalRole
 from parcours.access.models import AccessLogEntry, Consent
@@ -42,9 +39,7 @@ from parcours.access.portal import Link
 from parcours.organisations.models import Establishment
 from parcours.people.models import LegalProtection, Person
 from parcours.portal.models import PortalAccount
-from parcours.privacy import export
 from parcours.privacy import services as privacy_services
-from parcours.privacy.enums import ExportStatus
 from parcours.privacy.models import ExportRequest
 
 logger = logging.getLogger("parcours.portal")
@@ -209,38 +204,9 @@ def request_export(person: Person, *, actor: Actor) -> ExportRequest:
 
 
 def build(export_uuid) -> ExportRequest | None:
-    """Build the archive of a pending export asked for in the space: the portal's policy is checked
-    again for its requester (a link revoked since fails it), then the archive is written as the
-    team's is (`parcours.privacy.services.build_export`)."""
-    export_request = privacy_services._start(export_uuid)
-    if export_request is None:
-        return None
-    actor = Actor.system(export_request.requested_by, channel="task")
-    try:
-        require_portal_export(actor, export_request.person, obj=export_request)
-        data = export.collect(export_request.person, about=privacy_services.describe_request(export_request))
-        with tempfile.SpooledTemporaryFile(max_size=privacy_services.SPOOL_BYTES) as spool:
-            export.write_archive(data, spool)
-            size = spool.tell()
-            spool.seek(0)
-            export_request.file.save("archive.zip", File(spool), save=False)
-    except AccessDenied:
-        return privacy_services._finish(export_request, ExportStatus.FAILED)
-    except Exception as exc:
-        # The exception's text may quote the record: only its type goes to the server's log.
-        logger.error("Portal export %s failed: %s", export_request.uuid, type(exc).__name__)
-        if export_request.file:
-            export_request.file.delete(save=False)
-        return privacy_services._finish(export_request, ExportStatus.FAILED, file="")
-    finished = timezone.now()
-    return privacy_services._finish(
-        export_request,
-        ExportStatus.READY,
-        file=export_request.file.name,
-        size=size,
-        finished_at=finished,
-        expires_at=finished + datetime.timedelta(days=settings.PARCOURS_EXPORT_LIFETIME_DAYS),
-    )
+    """Build the archive of a pending export asked for in the space as the team's is built, the
+    portal's policy checked again for its requester (a link revoked since fails it)."""
+    return privacy_services.build_export(export_uuid, check=require_portal_export)
 
 
 @task()

@@ -108,18 +108,19 @@ def _finish(export_request: ExportRequest, status: str, **changes) -> ExportRequ
     return _move(export_request, status, **changes)
 
 
-def build_export(export_uuid) -> ExportRequest | None:
+def build_export(export_uuid, *, check=None) -> ExportRequest | None:
     """Build the archive of a pending export (run by the task): check again that its requester may
-    export the record, read it, write the archive to the default storage under exports/, and mark
-    the export ready for PARCOURS_EXPORT_LIFETIME_DAYS days, or failed. Returns the export, or None
-    when it was not pending."""
+    export the record (`check(actor, person, obj=...)`, the team's `require_export` by default; the
+    person's space passes its own), read it, write the archive to the default storage under
+    exports/, and mark the export ready for PARCOURS_EXPORT_LIFETIME_DAYS days, or failed. Returns
+    the export, or None when it was not pending."""
     export_request = _start(export_uuid)
     if export_request is None:
         return None
     person = export_request.person
     actor = Actor.system(export_request.requested_by, channel="task")
     try:
-        require_export(actor, person, obj=export_request)
+        (check or require_export)(actor, person, obj=export_request)
         data = export.collect(person, about=describe_request(export_request))
         with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
             export.write_archive(data, spool)

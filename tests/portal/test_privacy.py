@@ -213,3 +213,16 @@ def test_the_person_downloads_their_data_and_only_they(
         portal_client(family.mother).get(url("privacy_export_download", family.lea, export.uuid)).status_code
         == 404
     )
+
+
+def test_an_export_asked_for_by_a_link_closed_before_it_is_built_fails_and_holds_nothing(
+    family, portal_client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        portal_client(family.guardian).post(url("privacy_export", family.lea))
+    family.protection.end_date = timezone.localdate() - datetime.timedelta(days=1)
+    family.protection.save()
+    for callback in callbacks:
+        callback()
+    export = ExportRequest.objects.get(person=family.lea)
+    assert export.status == ExportStatus.FAILED and not export.file
