@@ -14,5 +14,6 @@ urlpatterns = [
     path("tableaux-de-bord/", include("parcours.reporting.urls")),
     path("finances/", include("parcours.finance.urls")),
     path("portail/", include("parcours.portal.urls")),
+    path("coordination/", include("parcours.coordination.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -13,7 +13,8 @@ from django.utils import timezone
 from stdnum import luhn
 
 from parcours.accounts.models import User
-from parcours.coordination.models import WaitingListEntry, WaitingListOutcome
+from parcours.coordination.enums import WaitingListOutcome
+from parcours.coordination.models import WaitingListEntry
 from parcours.nomenclature.models import Concept
 from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Capacity, Establishment, Gestionnaire, Unit

@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
 
-from parcours.access import policy, portal
+from parcours.access import circle, policy, portal
 from parcours.access.enums import Action, Basis, Category
 from parcours.access.journal import Actor, record, record_many
 from parcours.access.models import AccessLogEntry
@@ -33,6 +33,8 @@ __all__ = [
     "decide_portal_page",
     "log_portal_reads",
     "require_portal",
+    "require_circle",
+    "open_circle_page",
 ]
 
 visible_persons = policy.visible_persons
@@ -266,3 +268,26 @@ def open_portal(
         details={"espace": power},
     )
     return person, link
+
+
+def require_circle(
+    actor: Actor, person: Person, category: str, action: str = Action.READ, obj=None, *, with_family=False
+) -> policy.Decision:
+    """`require` for the circle of carers (`circle.decide_circle`): logged under the record's category
+    it reads or writes, with the basis "circle"."""
+    decision = circle.decide_circle(actor.user, person, with_family=with_family)
+    return _enforce(actor, person, decision, category, action, obj, details={"cercle": 1})
+
+
+def open_circle_page(actor: Actor, person_uuid, category: str = Category.IDENTITY) -> Person:
+    """The person whose circle a page shows, when the user is a member; otherwise a 404 that hides
+    whether the person exists, the refusal in the access log. The read is logged under `category`."""
+    person = Person.objects.filter(uuid=person_uuid).first()
+    if person is None:
+        raise Http404("Cercle introuvable.")
+    decision = circle.decide_circle(actor.user, person)
+    record(actor, person=person, action=Action.READ, category=category, allowed=decision.allowed,
+           basis=decision.basis, obj=person, details={"cercle": 1})  # fmt: skip
+    if not decision:
+        raise Http404("Cercle introuvable.")
+    return person

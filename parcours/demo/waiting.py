@@ -24,7 +24,8 @@ from datetime import date
 
 from django.db.models import QuerySet
 
-from parcours.coordination.models import WaitingListEntry, WaitingListOutcome
+from parcours.coordination.enums import WaitingListOutcome
+from parcours.coordination.models import WaitingListEntry
 from parcours.demo import profiles as pr
 from parcours.demo.identifiers import uuid4_int
 from parcours.organisations.enums import SupportMode

@@ -267,6 +267,12 @@ class MdphDecision(models.Model):
         limit_choices_to={"system__slug": "finess-categories"},
     )
     reference = models.CharField("référence de la décision", max_length=100, blank=True)
+    national_reference = models.CharField(
+        "identifiant national de la décision",
+        max_length=100,
+        blank=True,
+        help_text="Donné par le SI de suivi des orientations (ViaTrajectoire PH) : idNat_Decision.",
+    )
     department_code = models.CharField("MDPH (département)", max_length=3, blank=True)
     decision_date = models.DateField("date de décision")
     start_date = models.DateField("début des droits")

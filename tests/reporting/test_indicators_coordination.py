@@ -28,7 +28,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from parcours.coordination.models import WaitingListEntry, WaitingListOutcome
+from parcours.coordination.enums import WaitingListOutcome
+from parcours.coordination.models import WaitingListEntry
 from parcours.demo.waiting import create_demo_waiting_lists
 from parcours.organisations.enums import SupportMode
 from parcours.organisations.models import Establishment

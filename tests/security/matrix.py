@@ -895,6 +895,16 @@ def _portal_rows() -> list[Row]:
 ROWS += _portal_rows()
 
 
+def _coordination_rows() -> list[Row]:
+    from tests.security.coordination_rows import circle, liaison, notifications, orientations, waiting
+
+    modules = (orientations, waiting, liaison, circle, notifications)
+    return [row for module in modules for row in module.ROWS]
+
+
+ROWS += _coordination_rows()
+
+
 def pdf_upload():
     from django.core.files.uploadedfile import SimpleUploadedFile
 

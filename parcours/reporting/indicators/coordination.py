@@ -11,7 +11,8 @@ gestionnaire counts once a person waiting for two of its establishments.
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Sum
 
-from parcours.coordination.models import WaitingListEntry, WaitingListOutcome
+from parcours.coordination.enums import WaitingListOutcome
+from parcours.coordination.models import WaitingListEntry
 from parcours.organisations.enums import SupportMode
 from parcours.reporting.registry import OWN_DEFINITION, Disclosure, Period, Row, Scope, register
 

@@ -1,0 +1,3 @@
+"""URLs of the coordination of the parcours: circle (included in the "coordination" namespace)."""
+
+urlpatterns = []

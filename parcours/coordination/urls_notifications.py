@@ -1,0 +1,3 @@
+"""URLs of the coordination of the parcours: notifications (included in the "coordination" namespace)."""
+
+urlpatterns = []

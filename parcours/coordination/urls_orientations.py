@@ -1,0 +1,3 @@
+"""URLs of the coordination of the parcours: orientations (included in the "coordination" namespace)."""
+
+urlpatterns = []

@@ -1,0 +1,3 @@
+"""URLs of the coordination of the parcours: waiting (included in the "coordination" namespace)."""
+
+urlpatterns = []

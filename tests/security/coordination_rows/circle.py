@@ -1,0 +1,3 @@
+"""Matrix rows of the coordination of the parcours: circle."""
+
+ROWS = []
