@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("parcours.portal.urls_messages")),
     path("", include("parcours.portal.urls_privacy")),
     path("", include("parcours.portal.urls_evaluations")),
+    path("", include("parcours.portal.urls_circle")),
 ]
