@@ -27,6 +27,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from parcours.access.models import AccessLogEntry, Consent
+from parcours.coordination.models import (
+    AdmissionRequest,
+    AdmissionRequestEvent,
+    CircleEvent,
+    CircleMember,
+    CircleMessage,
+    CircleTask,
+    CircleThread,
+    LiaisonFile,
+)
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment
 from parcours.people.models import Deficiency, LegalProtection, MdphDecision, Person, Relative
@@ -73,6 +83,7 @@ LABELS = {
     "question": "Question",
     "questionnaire": "Questionnaire",
     "thread": "Conversation",
+    "request": "Demande d'admission",
 }
 
 
@@ -228,6 +239,83 @@ PARTS: tuple[Part, ...] = (
             "establishment", "concept__system", "professional"
         ).order_by("date", "pk"),
         table=True,
+    ),
+    Part(
+        "admission_requests",
+        "Demandes d'admission",
+        AdmissionRequest,
+        rows=lambda person: person.admission_requests.select_related(
+            "establishment", "sent_from", "mdph_decision", "sent_by", "admission"
+        ).order_by("sent_on", "pk"),
+        children=(
+            Part(
+                "events",
+                "Étapes",
+                AdmissionRequestEvent,
+                rows=lambda request: request.events.select_related("recorded_by").order_by(
+                    "recorded_at", "pk"
+                ),
+            ),
+        ),
+    ),
+    Part(
+        "liaison_files",
+        "Dossiers de liaison",
+        LiaisonFile,
+        rows=lambda person: person.liaison_files.select_related(
+            "from_establishment",
+            "to_establishment",
+            "prepared_by",
+            "imported_by",
+            "consent",
+            "request",
+            "admission",
+        ).order_by("prepared_at", "pk"),
+    ),
+    Part(
+        "circle",
+        "Cercle d'accompagnement",
+        CircleMember,
+        rows=lambda person: person.circle.select_related(
+            "user", "relative", "establishment", "added_by"
+        ).order_by("joined_at", "pk"),
+    ),
+    Part(
+        "circle_tasks",
+        "Tâches du cercle",
+        CircleTask,
+        rows=lambda person: (
+            CircleTask.objects.filter(person=person)
+            .select_related("owner", "created_by")
+            .order_by("created_at", "pk")
+        ),
+    ),
+    Part(
+        "circle_agenda",
+        "Agenda du cercle",
+        CircleEvent,
+        rows=lambda person: (
+            CircleEvent.objects.filter(person=person).select_related("created_by").order_by("starts_at", "pk")
+        ),
+    ),
+    Part(
+        "circle_threads",
+        "Conversations du cercle",
+        CircleThread,
+        rows=lambda person: (
+            CircleThread.objects.filter(person=person)
+            .select_related("started_by")
+            .order_by("started_at", "pk")
+        ),
+        children=(
+            Part(
+                "messages",
+                "Messages",
+                CircleMessage,
+                rows=lambda thread: thread.messages.select_related("author").order_by("sent_at", "pk"),
+            ),
+        ),
+        heading=lambda thread: thread.subject,
     ),
     Part(
         "presences",

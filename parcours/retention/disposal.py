@@ -11,6 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from parcours.access.models import Consent
+from parcours.coordination.models import (
+    AdmissionRequest,
+    AdmissionRequestEvent,
+    CircleEvent,
+    CircleMember,
+    CircleMessage,
+    CircleTask,
+    CircleThread,
+    LiaisonFile,
+)
 from parcours.people.enums import IdentityStatus
 from parcours.people.models import LegalProtection, MdphDecision, Person, Relative
 from parcours.portal.models import (
@@ -75,6 +85,10 @@ def anonymise_identity(person: Person) -> None:
         revoked_at=now
     )
     Invitation.objects.filter(person=person).update(relative=None, email="")
+    # The circle of carers names its members and the relatives: it goes, with its tasks, agenda and
+    # conversations; the liaison files' frozen content (identity, contacts...) is blanked.
+    erase_circle(person)
+    LiaisonFile.objects.filter(person=person).update(content="")
     Relative.objects.filter(person=person).delete()
     # Satisfaction answers keep their coded values (the establishment's statistics), not free text.
     Answer.objects.filter(response__person=person).update(text="")
@@ -88,8 +102,19 @@ def anonymise_identity(person: Person) -> None:
     transaction.on_commit(partial(_remove_files, ExportRequest._meta.get_field("file").storage, names))
 
 
+def erase_circle(person: Person) -> None:
+    CircleMessage.objects.filter(thread__person=person).delete()
+    CircleThread.objects.filter(person=person).delete()
+    CircleTask.objects.filter(person=person).delete()
+    CircleEvent.objects.filter(person=person).delete()
+    CircleMember.objects.filter(person=person).delete()
+
+
 def anonymise_parcours(person: Person) -> None:
     Admission.objects.filter(person=person).update(comment="")
+    # Admission requests keep their steps, dates and coded reasons; their comments are free text.
+    AdmissionRequest.objects.filter(person=person).update(comment="")
+    AdmissionRequestEvent.objects.filter(request__person=person).update(comment="")
 
 
 def anonymise_assessments(person: Person) -> None:
