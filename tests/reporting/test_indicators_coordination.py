@@ -48,6 +48,10 @@ from tests.factories import (
 pytestmark = pytest.mark.django_db
 
 D = datetime.date
+MEAN_WAITED = "attente-moyenne-des-personnes-en-attente"
+MEDIAN_WAITED = "attente-mediane-des-personnes-en-attente"
+WITHOUT_SOLUTION = "personnes-sans-solution"
+JANUARY, LATER = D(2025, 1, 1), D(2030, 12, 31)
 YEAR = Period(D(2025, 1, 1), D(2025, 12, 31))
 M = SupportMode
 OUT = WaitingListOutcome
@@ -158,6 +162,135 @@ def test_mean_waiting_time(data):
     assert value("delai-moyen-d-attente", data["C"]) is None
 
 
+def test_time_waited_by_the_persons_waiting_at_the_end(data):
+    """Days from the earliest entry still waiting on 31/12/2025 to that day, one value per person:
+    W1 in A since 15/01 (350 days), in B since 01/03 (305); W10 in A and B since 01/05 (244); W7 in B
+    since 01/07 (183); W5 in C since 01/12/2024 (395)."""
+    # A: W1 350, W10 244: mean and median (350 + 244) / 2 = 297.
+    assert value(MEAN_WAITED, data["A"]) == 297.0
+    assert value(MEDIAN_WAITED, data["A"]) == 297.0
+    # B: W1 305, W7 183, W10 244: mean 732 / 3 = 244, median 244.
+    assert value(MEAN_WAITED, data["B"]) == 244.0
+    assert value(MEDIAN_WAITED, data["B"]) == 244.0
+    # G: each person once, from their earliest entry: W1 350, W7 183, W10 244: mean 777 / 3 = 259.
+    assert value(MEAN_WAITED, data["G"]) == 259.0
+    assert value(MEDIAN_WAITED, data["G"]) == 244.0
+    # Region: 350, 183, 244, 395: mean 1172 / 4 = 293, median (244 + 350) / 2 = 297.
+    assert value(MEAN_WAITED, data["84"]) == 293.0
+    assert value(MEDIAN_WAITED, data["84"]) == 297.0
+    assert value(MEDIAN_WAITED, data["C"]) == 395.0
+    # On 30/04/2025 in A: W1 since 15/01 (105 days), W2 since 02/06/2024 (332): mean 218.5.
+    april = Period(D(2025, 4, 1), D(2025, 4, 30))
+    assert value(MEAN_WAITED, data["A"], april) == 218.5
+    assert value(MEDIAN_WAITED, data["A"], april) == 218.5
+    # Nobody waits in H's establishments on 31/12/2023.
+    assert value(MEAN_WAITED, data["H"], Period.year(2023)) is None
+    assert value(MEDIAN_WAITED, data["H"], Period.year(2023)) is None
+
+
+@pytest.fixture
+def oriented():
+    """Persons oriented by the MDPH, on 31/12/2025 (the end of YEAR). Establishments: E1 an ESAT
+    (246) and E2 a foyer (252) of gestionnaire G in department 69, E3 an ESAT in department 01 (region
+    84 all three), E4 an ESAT in department 75 (region 11).
+
+        S1   ESAT, MDPH 69, 01/01/2025-2030, admitted nowhere, waiting at E1        sans solution
+        S2   ESAT, MDPH 69, no end, admitted nowhere, on no list                    sans solution
+        S3   ESAT, MDPH 69, admitted since 01/06/2025                               no
+        S4   ESAT, MDPH 69, admission ending on 31/12/2025 (still supported)        no
+        S5   ESAT, MDPH 69, admission ended 30/12/2025, waiting at the foyer E2     sans solution
+        S6   ESAT, MDPH 69, orientation ended 30/12/2025                            no
+        S7   ESAT, MDPH 69, orientation starting 01/01/2026                         no
+        S8   ESAT and foyer, MDPH 69, waiting at E1 and at E2                       sans solution (once)
+        S9   ESAT, MDPH 01, admitted nowhere                                        sans solution
+        S10  ESAT, MDPH 75, admitted nowhere                                        sans solution
+        S11  RQTH only (no orientation), admitted nowhere                           no
+        S12  ESAT, MDPH 69, left E1's list on 31/12/2025                            sans solution
+    """
+    g = GestionnaireFactory()
+    esat, foyer = concept("finess-categories", "246"), concept("finess-categories", "252")
+    e1 = EstablishmentFactory(gestionnaire=g, category=esat, department_code="69", region_code="84")
+    e2 = EstablishmentFactory(gestionnaire=g, category=foyer, department_code="69", region_code="84")
+    e3 = EstablishmentFactory(category=esat, department_code="01", region_code="84")
+    e4 = EstablishmentFactory(category=esat, department_code="75", region_code="11")
+    elsewhere = EstablishmentFactory(category=esat, department_code="38", region_code="84")
+
+    def person(category="246", department="69", start=JANUARY, end=LATER, **more):
+        who = PersonFactory()
+        MdphDecisionFactory(
+            person=who, category=category, department_code=department, decision_date=start,
+            start_date=start, end_date=end, **more,
+        )  # fmt: skip
+        return who
+
+    def wait(who, where, left=None):
+        WaitingListEntryFactory(
+            person=who, establishment=where, registered_on=D(2025, 3, 1), left_on=left,
+            outcome=OUT.WITHDRAWN if left else "",
+        )  # fmt: skip
+
+    s1 = person()
+    wait(s1, e1)
+    person(end=None)  # S2
+    AdmissionFactory(person=person(), establishment=elsewhere, start_date=D(2025, 6, 1))  # S3
+    AdmissionFactory(
+        person=person(),
+        establishment=elsewhere,
+        start_date=D(2025, 6, 1),
+        end_date=D(2025, 12, 31),
+        exit_reason="89",
+    )  # S4 fmt: skip
+    s5 = person()
+    AdmissionFactory(
+        person=s5, establishment=elsewhere, start_date=D(2025, 6, 1), end_date=D(2025, 12, 30),
+        exit_reason="89",
+    )  # fmt: skip
+    wait(s5, e2)
+    person(end=D(2025, 12, 30))  # S6
+    person(start=D(2026, 1, 1))  # S7
+    s8 = person()
+    MdphDecisionFactory(person=s8, category="252", department_code="69", start_date=D(2025, 1, 1))
+    wait(s8, e1)
+    wait(s8, e2)
+    person(department="01")  # S9
+    person(department="75")  # S10
+    MdphDecisionFactory(
+        person=PersonFactory(), decision_type="rqth", orientation_category=None, start_date=D(2025, 1, 1)
+    )  # S11
+    wait(person(), e1, left=D(2025, 12, 31))  # S12
+    return {
+        "E1": Scope.establishment(e1),
+        "E2": Scope.establishment(e2),
+        "E3": Scope.establishment(e3),
+        "E4": Scope.establishment(e4),
+        "G": Scope.gestionnaire(g),
+        "69": Scope.department("69"),
+        "01": Scope.department("01"),
+        "84": Scope.region("84"),
+        "11": Scope.region("11"),
+    }
+
+
+def test_persons_without_solution(oriented):
+    assert value(WITHOUT_SOLUTION, oriented["E1"]) == 2  # S1, S8 (S12 left the list that day)
+    assert value(WITHOUT_SOLUTION, oriented["E2"]) == 1  # S8; S5 waits there but is oriented to an ESAT
+    assert value(WITHOUT_SOLUTION, oriented["G"]) == 2  # S1, S8 once
+    assert value(WITHOUT_SOLUTION, oriented["E3"]) == 0  # S9 is on no list
+    assert value(WITHOUT_SOLUTION, oriented["69"]) == 5  # S1, S2, S5, S8, S12
+    assert value(WITHOUT_SOLUTION, oriented["69"].with_category("252")) == 1  # S8
+    assert value(WITHOUT_SOLUTION, oriented["69"].with_category("246")) == 5
+    assert value(WITHOUT_SOLUTION, oriented["01"]) == 1  # S9
+    assert value(WITHOUT_SOLUTION, oriented["84"]) == 6  # departments 69, 01 (and 38: nobody)
+    assert value(WITHOUT_SOLUTION, oriented["11"]) == 1  # S10
+    # On 30/12/2025: S4 still supported, S5 too (her admission ends that day), S6 still oriented.
+    before = Period(D(2025, 1, 1), D(2025, 12, 30))
+    assert value(WITHOUT_SOLUTION, oriented["69"], before) == 5  # S1, S2, S6, S8, S12
+    assert value(WITHOUT_SOLUTION, oriented["E1"], before) == 3  # S1, S8, S12 still on the list
+    # On 01/01/2026: S7's orientation starts; S4 has left her establishment.
+    after = Period(D(2026, 1, 1), D(2026, 1, 1))
+    assert value(WITHOUT_SOLUTION, oriented["69"], after) == 7  # S1, S2, S4, S5, S7, S8, S12
+
+
 def test_empty_period_and_empty_scope(data):
     empty_period = Period(D(2023, 1, 1), D(2023, 12, 31))  # before every entry
     empty_scope = Scope.department("2A")  # no establishment
@@ -175,6 +308,9 @@ def test_counts_are_single_aggregate_queries(data, django_assert_num_queries):
         "liste-d-attente-par-mode",
         "entrees-depuis-liste-d-attente",
         "delai-moyen-d-attente",
+        MEAN_WAITED,
+        MEDIAN_WAITED,
+        WITHOUT_SOLUTION,
     ):
         with django_assert_num_queries(1):
             value(code, data["84"])
@@ -199,6 +335,20 @@ def test_declarations():
         "entrees-depuis-liste-d-attente",
     ):
         assert registry.get(code).disclosure == Disclosure.COUNT
+    for code in (MEAN_WAITED, MEDIAN_WAITED):
+        indicator = registry.get(code)
+        assert (indicator.unit, indicator.disclosure, indicator.base, indicator.source) == (
+            "jours",
+            Disclosure.MEASURE,
+            "liste-d-attente-fin-de-periode",
+            OWN_DEFINITION,
+        )
+    without = registry.get(WITHOUT_SOLUTION)
+    assert (without.unit, without.disclosure, without.source) == (
+        "personnes",
+        Disclosure.COUNT,
+        OWN_DEFINITION,
+    )
     delay = registry.get("delai-moyen-d-attente")
     assert (delay.unit, delay.disclosure, delay.base) == (
         "jours",
