@@ -4,7 +4,9 @@ the circle's members only, each message announced to the others who may read it.
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parcours.access.api import AccessDenied, Actor
@@ -210,3 +212,29 @@ def test_bad_input_changes_nothing(circle, login):
     with pytest.raises(ValidationError):
         start(d, "all")
     assert not CircleThread.objects.exists() and not CircleMessage.objects.exists()
+
+
+def test_the_pages_queries_do_not_grow_with_the_messages(circle, login):
+    d = circle
+    thread = start(d, ThreadAudience.FAMILY)
+    client, mother = login(d.esat_pro.user), portal(d.mother_user)
+    urls = [
+        (client, staff_url(thread)),
+        (client, reverse("coordination:circle_threads", args=[d.tom.uuid])),
+        (mother, reverse("portal:circle_thread", args=[d.tom.uuid, thread.uuid])),
+    ]
+
+    def counts():
+        result = []
+        for who, url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert_page_ok(who.get(url))
+            result.append(len(queries))
+        return result
+
+    counts()  # warm the session and the caches
+    before = counts()
+    for n in range(5):
+        circle_messages.reply_in_circle(thread, actor=actor(d.ime_pro.user), body=f"Message {n}")
+        start(d, ThreadAudience.TEAM, subject=f"Sujet {n}")
+    assert counts() == before
