@@ -5,8 +5,8 @@ the department needs to time the coordination's pages (bench/waiting_list.py, be
 - 2,000 circles of carers around persons supported today, of 4 to 8 members each: professionals of
   the person's establishment and of others (each with a login, and the person's consent covering the
   identity to the other structures), a family carer; 8 tasks, 12 appointments and 3 conversations of
-  4 messages per circle. The demo professional (`educatrice`) is a member of the circles of 60
-  persons of her establishment;
+  4 messages per circle. The demo professional (`educatrice`) is a member of 60 circles: those
+  of the persons her establishment supports, and others through the person's consent;
 - on the establishment with the longest waiting list today, priorities spread over its candidates,
   and a login for its director (`bench-liste`, the demo password and an authentication app).
 
@@ -104,21 +104,13 @@ def add_coordination(seed: int) -> None:
     from django.utils import timezone
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow
-    from parcours.access.models import Consent
     from parcours.accounts.models import User
-    from parcours.coordination.enums import CircleRole, TaskStatus, ThreadAudience, WaitingListPriority
+    from parcours.coordination.enums import WaitingListPriority
     from parcours.coordination.models import (
-        CircleEvent,
         CircleMember,
-        CircleMessage,
-        CircleTask,
-        CircleThread,
         WaitingListEntry,
     )
     from parcours.demo.generator import DEMO_PASSWORD
-    from parcours.people.models import Relative
-    from parcours.records.models import Admission
     from parcours.staff.enums import Role
     from parcours.staff.models import Membership, Professional
 
@@ -191,153 +183,218 @@ def add_coordination(seed: int) -> None:
             TOTPDevice.objects.create(user=user, name="Banc", confirmed=True)
             log(f"  compte {LIST_LOGIN} : direction de cet établissement")
 
-        if CircleMember.objects.exists():
-            log("  cercles déjà présents : rien à ajouter")
-            return
         educator = User.objects.get(username=LOGINS["pro"])
         educator_pro = Professional.objects.get(user=educator)
         educator_est = educator_pro.memberships.active().order_by("pk").first().establishment_id
+        if CircleMember.objects.exists():
+            log("  cercles déjà présents")
+        else:
+            add_circles(rng, today, now, password, educator, educator_pro, educator_est)
+        join_circles(educator, educator_est, today)
 
-        # Persons supported today and their establishment (one each), the educator's first.
-        supported: dict[int, int] = {}
-        for person, est in (
-            Admission.objects.active(today)
-            .order_by("person_id", "pk")
-            .values_list("person_id", "establishment_id")
-        ):
-            supported.setdefault(person, est)
-        mine = [p for p, est in supported.items() if est == educator_est][:EDUCATOR_CIRCLES]
-        others = [p for p in supported if p not in set(mine)]
-        rng.shuffle(others)
-        persons = mine + others[: CIRCLES - len(mine)]
 
-        # A pool of professionals per establishment, each given a login.
-        pool: dict[int, list[int]] = {}
-        pending = []
-        for pk, est in (
-            Membership.objects.active()
-            .filter(establishment__isnull=False, professional__user__isnull=True, role=Role.PROFESSIONAL)
-            .order_by("establishment_id", "pk")
-            .values_list("professional_id", "establishment_id")
-        ):
-            if len(pool.setdefault(est, [])) < POOL_PER_ESTABLISHMENT and pk not in pending:
-                pool[est].append(pk)
-                pending.append(pk)
-        users = User.objects.bulk_create(
-            [User(username=f"bench-pro-{k}", password=password) for k in range(len(pending))]
+def join_circles(educator, educator_est: int, today: datetime.date) -> None:
+    """The demo professional's establishment supports a few persons only: she also joins other
+    circles, through her establishment, named by the person's consent, up to EDUCATOR_CIRCLES."""
+    from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow
+    from parcours.access.models import Consent
+    from parcours.coordination.enums import CircleRole
+    from parcours.coordination.models import CircleMember
+
+    mine = CircleMember.objects.active().filter(user=educator)
+    missing = EDUCATOR_CIRCLES - mine.count()
+    if missing <= 0:
+        return
+    persons = list(
+        CircleMember.objects.active()
+        .exclude(person_id__in=mine.values("person_id"))
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+        .distinct()[:missing]
+    )
+    Consent.objects.bulk_create(
+        Consent(
+            person_id=person, establishment_id=educator_est, categories=[Category.IDENTITY],
+            decision=ConsentDecision.GRANTED, given_by=ConsentGivenBy.PERSON, how=ConsentHow.SIGNED_PAPER,
+            recorded_by_id=educator.pk, valid_from=today,
         )
-        user_of: dict[int, int] = {}
-        for pro_pk, user in zip(pending, users, strict=True):
-            user_of[pro_pk] = user.pk
-        for pro_pk, user_pk in user_of.items():
-            Professional.objects.filter(pk=pro_pk).update(user_id=user_pk)
-        user_of[educator_pro.pk] = educator.pk
-        establishments = [est for est, pros in pool.items() if pros]
-        relatives: dict[int, int] = {}
-        for pk, person in (
-            Relative.objects.filter(person_id__in=persons).order_by("pk").values_list("pk", "person_id")
-        ):
-            relatives.setdefault(person, pk)
-
-        members, consents = [], []
-        for person in persons:
-            home = supported[person]
-            size = rng.randint(4, 8)
-            chosen: list[tuple[int, int, str]] = []  # (user, establishment, role)
-            if person in mine:
-                chosen.append((educator.pk, home, CircleRole.REFERENT))
-            for pro in rng.sample(pool.get(home, []), min(len(pool.get(home, [])), 2)):
-                chosen.append((user_of[pro], home, CircleRole.PROFESSIONAL))
-            while len(chosen) < size - (1 if person in relatives else 0):
-                est = rng.choice(establishments)
-                pro = rng.choice(pool[est])
-                if any(user == user_of[pro] for user, _e, _r in chosen):
-                    continue
-                role = CircleRole.COORDINATOR if len(chosen) == 2 else CircleRole.PROFESSIONAL
-                chosen.append((user_of[pro], est, role))
-                if est != home:
-                    consents.append(
-                        Consent(
-                            person_id=person, establishment_id=est, categories=[Category.IDENTITY],
-                            decision=ConsentDecision.GRANTED, given_by=ConsentGivenBy.PERSON,
-                            how=ConsentHow.SIGNED_PAPER, recorded_by_id=educator.pk, valid_from=today,
-                        )
-                    )  # fmt: skip
-            for user, est, role in chosen:
-                members.append(
-                    CircleMember(
-                        person_id=person,
-                        user_id=user,
-                        establishment_id=est,
-                        role=role,
-                        added_by_id=educator.pk,
-                    )
-                )
-            if person in relatives:
-                members.append(
-                    CircleMember(
-                        person_id=person, relative_id=relatives[person], role=CircleRole.CARER,
-                        added_by_id=educator.pk,
-                    )
-                )  # fmt: skip
-        Consent.objects.bulk_create(consents, batch_size=2000)
-        members = CircleMember.objects.bulk_create(members, batch_size=2000)
-        log(f"  {len(persons)} cercles, {len(members)} membres, {len(consents)} consentements")
-
-        by_person: dict[int, list[CircleMember]] = {}
-        for member in members:
-            by_person.setdefault(member.person_id, []).append(member)
-        tasks, events, threads = [], [], []
-        for person, circle in by_person.items():
-            pros = [m for m in circle if m.user_id]
-            for k in range(TASKS):
-                status = TaskStatus.DONE if k < TASKS // 2 else TaskStatus.OPEN
-                tasks.append(
-                    CircleTask(
-                        person_id=person, title=f"Tâche de suivi numéro {k + 1}", owner=rng.choice(circle),
-                        due_on=today + datetime.timedelta(days=rng.randint(-60, 60)), status=status,
-                        created_by_id=rng.choice(pros).user_id,
-                        done_at=now if status == TaskStatus.DONE else None,
-                    )
-                )  # fmt: skip
-            for _k in range(EVENTS):
-                starts = now + datetime.timedelta(days=rng.randint(-180, 60), hours=rng.randint(0, 8))
-                events.append(
-                    CircleEvent(
-                        person_id=person, title="Rendez-vous de suivi", starts_at=starts,
-                        ends_at=starts + datetime.timedelta(hours=1), place="Centre médico-social",
-                        with_whom="Équipe du cercle", created_by_id=rng.choice(pros).user_id,
-                    )
-                )  # fmt: skip
-            for k in range(THREADS):
-                threads.append(
-                    CircleThread(
-                        person_id=person,
-                        audience=ThreadAudience.FAMILY if k == 0 else ThreadAudience.TEAM,
-                        subject=f"Coordination {k + 1}",
-                        started_by_id=rng.choice(pros).user_id,
-                        last_message_at=now - datetime.timedelta(days=k),
-                    )
-                )
-        CircleTask.objects.bulk_create(tasks, batch_size=2000)
-        CircleEvent.objects.bulk_create(events, batch_size=2000)
-        threads = CircleThread.objects.bulk_create(threads, batch_size=2000)
-        messages = []
-        for thread in threads:
-            pros = [m for m in by_person[thread.person_id] if m.user_id]
-            for k in range(MESSAGES):
-                messages.append(
-                    CircleMessage(
-                        thread=thread, author_id=rng.choice(pros).user_id,
-                        body="Point d'étape : tout est en ordre pour la suite.",
-                        sent_at=thread.last_message_at - datetime.timedelta(hours=MESSAGES - k),
-                    )
-                )  # fmt: skip
-        CircleMessage.objects.bulk_create(messages, batch_size=2000)
-        log(
-            f"  {len(tasks)} tâches, {len(events)} rendez-vous, {len(threads)} conversations, "
-            f"{len(messages)} messages"
+        for person in persons
+    )  # fmt: skip
+    CircleMember.objects.bulk_create(
+        CircleMember(
+            person_id=person, user=educator, establishment_id=educator_est, role=CircleRole.PROFESSIONAL,
+            added_by=educator,
         )
+        for person in persons
+    )  # fmt: skip
+    log(f"  {LOGINS['pro']} rejoint {len(persons)} cercles de plus")
+
+
+def add_circles(rng, today, now, password, educator, educator_pro, educator_est) -> None:
+    from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow
+    from parcours.access.models import Consent
+    from parcours.accounts.models import User
+    from parcours.coordination.enums import CircleRole, TaskStatus, ThreadAudience
+    from parcours.coordination.models import (
+        CircleEvent,
+        CircleMember,
+        CircleMessage,
+        CircleTask,
+        CircleThread,
+    )
+    from parcours.people.models import Relative
+    from parcours.records.models import Admission
+    from parcours.staff.enums import Role
+    from parcours.staff.models import Membership, Professional
+
+    # Persons supported today and their establishment (one each), the educator's first.
+    supported: dict[int, int] = {}
+    for person, est in (
+        Admission.objects.active(today)
+        .order_by("person_id", "pk")
+        .values_list("person_id", "establishment_id")
+    ):
+        supported.setdefault(person, est)
+    mine = list(
+        Admission.objects.active(today)
+        .filter(establishment_id=educator_est)
+        .order_by("person_id")
+        .values_list("person_id", flat=True)
+        .distinct()[:EDUCATOR_CIRCLES]
+    )
+    for person in mine:
+        supported[person] = educator_est
+    others = [p for p in supported if p not in set(mine)]
+    rng.shuffle(others)
+    persons = mine + others[: CIRCLES - len(mine)]
+
+    # A pool of professionals per establishment, each given a login.
+    pool: dict[int, list[int]] = {}
+    pending = []
+    for pk, est in (
+        Membership.objects.active()
+        .filter(establishment__isnull=False, professional__user__isnull=True, role=Role.PROFESSIONAL)
+        .order_by("establishment_id", "pk")
+        .values_list("professional_id", "establishment_id")
+    ):
+        if len(pool.setdefault(est, [])) < POOL_PER_ESTABLISHMENT and pk not in pending:
+            pool[est].append(pk)
+            pending.append(pk)
+    users = User.objects.bulk_create(
+        [User(username=f"bench-pro-{k}", password=password) for k in range(len(pending))]
+    )
+    user_of: dict[int, int] = {}
+    for pro_pk, user in zip(pending, users, strict=True):
+        user_of[pro_pk] = user.pk
+    for pro_pk, user_pk in user_of.items():
+        Professional.objects.filter(pk=pro_pk).update(user_id=user_pk)
+    user_of[educator_pro.pk] = educator.pk
+    establishments = [est for est, pros in pool.items() if pros]
+    relatives: dict[int, int] = {}
+    for pk, person in (
+        Relative.objects.filter(person_id__in=persons).order_by("pk").values_list("pk", "person_id")
+    ):
+        relatives.setdefault(person, pk)
+
+    members, consents = [], []
+    for person in persons:
+        home = supported[person]
+        size = rng.randint(4, 8)
+        chosen: list[tuple[int, int, str]] = []  # (user, establishment, role)
+        if person in mine:
+            chosen.append((educator.pk, home, CircleRole.REFERENT))
+        for pro in rng.sample(pool.get(home, []), min(len(pool.get(home, [])), 2)):
+            chosen.append((user_of[pro], home, CircleRole.PROFESSIONAL))
+        while len(chosen) < size - (1 if person in relatives else 0):
+            est = rng.choice(establishments)
+            pro = rng.choice(pool[est])
+            if any(user == user_of[pro] for user, _e, _r in chosen):
+                continue
+            role = CircleRole.COORDINATOR if len(chosen) == 2 else CircleRole.PROFESSIONAL
+            chosen.append((user_of[pro], est, role))
+            if est != home:
+                consents.append(
+                    Consent(
+                        person_id=person, establishment_id=est, categories=[Category.IDENTITY],
+                        decision=ConsentDecision.GRANTED, given_by=ConsentGivenBy.PERSON,
+                        how=ConsentHow.SIGNED_PAPER, recorded_by_id=educator.pk, valid_from=today,
+                    )
+                )  # fmt: skip
+        for user, est, role in chosen:
+            members.append(
+                CircleMember(
+                    person_id=person,
+                    user_id=user,
+                    establishment_id=est,
+                    role=role,
+                    added_by_id=educator.pk,
+                )
+            )
+        if person in relatives:
+            members.append(
+                CircleMember(
+                    person_id=person, relative_id=relatives[person], role=CircleRole.CARER,
+                    added_by_id=educator.pk,
+                )
+            )  # fmt: skip
+    Consent.objects.bulk_create(consents, batch_size=2000)
+    members = CircleMember.objects.bulk_create(members, batch_size=2000)
+    log(f"  {len(persons)} cercles, {len(members)} membres, {len(consents)} consentements")
+
+    by_person: dict[int, list[CircleMember]] = {}
+    for member in members:
+        by_person.setdefault(member.person_id, []).append(member)
+    tasks, events, threads = [], [], []
+    for person, circle in by_person.items():
+        pros = [m for m in circle if m.user_id]
+        for k in range(TASKS):
+            status = TaskStatus.DONE if k < TASKS // 2 else TaskStatus.OPEN
+            tasks.append(
+                CircleTask(
+                    person_id=person, title=f"Tâche de suivi numéro {k + 1}", owner=rng.choice(circle),
+                    due_on=today + datetime.timedelta(days=rng.randint(-60, 60)), status=status,
+                    created_by_id=rng.choice(pros).user_id,
+                    done_at=now if status == TaskStatus.DONE else None,
+                )
+            )  # fmt: skip
+        for _k in range(EVENTS):
+            starts = now + datetime.timedelta(days=rng.randint(-180, 60), hours=rng.randint(0, 8))
+            events.append(
+                CircleEvent(
+                    person_id=person, title="Rendez-vous de suivi", starts_at=starts,
+                    ends_at=starts + datetime.timedelta(hours=1), place="Centre médico-social",
+                    with_whom="Équipe du cercle", created_by_id=rng.choice(pros).user_id,
+                )
+            )  # fmt: skip
+        for k in range(THREADS):
+            threads.append(
+                CircleThread(
+                    person_id=person,
+                    audience=ThreadAudience.FAMILY if k == 0 else ThreadAudience.TEAM,
+                    subject=f"Coordination {k + 1}",
+                    started_by_id=rng.choice(pros).user_id,
+                    last_message_at=now - datetime.timedelta(days=k),
+                )
+            )
+    CircleTask.objects.bulk_create(tasks, batch_size=2000)
+    CircleEvent.objects.bulk_create(events, batch_size=2000)
+    threads = CircleThread.objects.bulk_create(threads, batch_size=2000)
+    messages = []
+    for thread in threads:
+        pros = [m for m in by_person[thread.person_id] if m.user_id]
+        for k in range(MESSAGES):
+            messages.append(
+                CircleMessage(
+                    thread=thread, author_id=rng.choice(pros).user_id,
+                    body="Point d'étape : tout est en ordre pour la suite.",
+                    sent_at=thread.last_message_at - datetime.timedelta(hours=MESSAGES - k),
+                )
+            )  # fmt: skip
+    CircleMessage.objects.bulk_create(messages, batch_size=2000)
+    log(
+        f"  {len(tasks)} tâches, {len(events)} rendez-vous, {len(threads)} conversations, "
+        f"{len(messages)} messages"
+    )
 
 
 def grow_list(establishment_id: int, count: int, rng: random.Random, today: datetime.date) -> list[int]:
