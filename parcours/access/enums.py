@@ -40,6 +40,11 @@ class Basis(models.TextChoices):
     PERSON = "person", "La personne elle-même (son espace)"
     REPRESENTATIVE = "representative", "Son représentant légal, dans le cadre de la mesure"
     RELATIVE = "relative", "Un proche, avec les droits que la personne lui donne"
+    # The establishment that accepted the person and admits them (parcours.coordination).
+    ARRIVAL = (
+        "arrival",
+        "Établissement qui accueille la personne (demande acceptée ou dossier de liaison reçu)",
+    )
     # The circle of carers around the person (parcours.coordination).
     CIRCLE = "circle", "Membre du cercle d'accompagnement de la personne"
     VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"

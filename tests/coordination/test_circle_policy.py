@@ -39,3 +39,23 @@ def test_leaving_the_circle_closes_it(department):
     membership.save()
     forget_memberships(user)
     assert not decide_circle(user, department.tom)
+
+
+def test_an_establishment_that_accepted_the_person_may_admit_them_and_nothing_more(department):
+    from parcours.access import policy
+    from parcours.access.enums import Action, Category
+    from parcours.coordination.enums import RequestStatus
+    from parcours.coordination.models import AdmissionRequest
+
+    esat_user = department.esat_director.user
+    assert not policy.decide(esat_user, department.tom, Category.PARCOURS, Action.CREATE)
+    AdmissionRequest.objects.create(
+        person=department.tom, establishment=department.esat, mode="externat",
+        status=RequestStatus.ADMISSIBLE,
+        status_date=timezone.localdate(), sent_on=timezone.localdate(), sent_by=department.ime_pro.user,
+    )  # fmt: skip
+    esat_user.__dict__.pop("_parcours_scope", None)
+    decision = policy.decide(esat_user, department.tom, Category.PARCOURS, Action.CREATE)
+    assert decision.allowed and decision.basis == Basis.ARRIVAL
+    assert not policy.decide(esat_user, department.tom, Category.NOTES, Action.CREATE)
+    assert not policy.decide(department.foyer_director.user, department.tom, Category.PARCOURS, Action.CREATE)
