@@ -404,8 +404,8 @@ def decide_many(user, person: Person, categories, action: str = Action.READ) -> 
 
 def arriving(user, person: Person) -> bool:
     """Did one of the user's establishments (team or direction) accept the person: an admission
-    request "acceptée", or a liaison file sent to it and not yet imported? Never while processing of
-    the record is restricted."""
+    request "acceptée", or a liaison file sent to it with a consent still in force and not yet
+    imported? Never while processing of the record is restricted."""
     from parcours.coordination.enums import LiaisonStatus, RequestStatus  # coordination uses access
     from parcours.coordination.models import AdmissionRequest, LiaisonFile
 
@@ -417,7 +417,10 @@ def arriving(user, person: Person) -> bool:
             person=person, establishment_id__in=establishments, status=RequestStatus.ADMISSIBLE
         ).exists()
         or LiaisonFile.objects.filter(
-            person=person, to_establishment_id__in=establishments, status=LiaisonStatus.SENT
+            person=person,
+            to_establishment_id__in=establishments,
+            status=LiaisonStatus.SENT,
+            consent__in=Consent.objects.active(),
         ).exists()
     )
 

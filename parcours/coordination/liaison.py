@@ -30,8 +30,7 @@ from django.utils import timezone
 from parcours.access import policy
 from parcours.access import services as access_services
 from parcours.access.api import Action, Actor, Category, atomic_service, require
-from parcours.access.enums import Basis, ConsentDecision
-from parcours.access.journal import record
+from parcours.access.enums import ConsentDecision
 from parcours.access.models import Consent
 from parcours.coordination.enums import LiaisonPart, LiaisonStatus, NotificationKind
 from parcours.coordination.models import AdmissionRequest, LiaisonFile
@@ -514,47 +513,16 @@ def is_receiver(user, liaison: LiaisonFile) -> bool:
 
 
 def _admit(liaison: LiaisonFile, *, actor: Actor, start_date, mode, unit) -> Admission:
-    """The admission in the receiving establishment. Through `records.services.admit_person` when the
-    policy lets the receiver write the person's parcours (a direction that supported the person
-    before, for instance). Otherwise the receiver reads the record only through the person's consent,
-    which the policy never lets write: the file sent with that consent is then what allows this one
-    admission, in the receiving establishment's name, logged as a creation on the basis of the
-    consent. (To move into the policy: see the closing note of the liaison work.)"""
-    person = liaison.person
-    if policy.decide(actor.user, person, Category.PARCOURS, Action.CREATE):
-        return admit_person(
-            person,
-            establishment=liaison.to_establishment,
-            mode=mode,
-            start_date=start_date,
-            actor=actor,
-            unit=unit,
-        )
-    professional_of(actor)
-    require_writable_establishment(actor, liaison.to_establishment)
-    require(actor, person, Category.IDENTITY, Action.READ, obj=liaison)
-    if policy.is_restricted(person) or covering_consent(liaison) is None:
-        require(actor, person, Category.PARCOURS, Action.CREATE, obj=liaison)  # refused and logged
-    admission = Admission(
-        person=person,
+    """The admission in the receiving establishment: the file sent with the person's consent is what
+    lets the receiver open it (the policy's "arrival" basis, docs/access.md)."""
+    return admit_person(
+        liaison.person,
         establishment=liaison.to_establishment,
-        unit=unit,
         mode=mode,
         start_date=start_date,
+        actor=actor,
+        unit=unit,
     )
-    admission.full_clean()
-    admission.save()
-    record(
-        actor,
-        person=person,
-        action=Action.CREATE,
-        category=Category.PARCOURS,
-        allowed=True,
-        basis=Basis.CONSENT,
-        obj=admission,
-        details={"liaison": "import"},
-    )
-    return admission
 
 
 @atomic_service
