@@ -243,7 +243,7 @@ def test_an_entry_following_an_open_request_is_decided_on_the_request(department
     content = assert_page_ok(response)
     line = response.context["data"].lines[0]
     assert (line.step, line.decided_on_request) == ("en étude", True)
-    assert "Décision sur la demande d'admission." in content
+    assert reverse("coordination:request", args=[request.uuid]) in content
     url = reverse("coordination:waiting_decide", args=[entry.uuid])
     response = client.post(url, {"outcome": OUT.WITHDRAWN, "left_on": str(ago(1)), "confirm": "on"})
     assert "la décision se prend sur la demande" in response.content.decode()
