@@ -2,10 +2,12 @@
 the SDOTask notifications applied to requests (or refused)."""
 
 import copy
+import io
 import json
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import CommandError, call_command
 
 from parcours.access.api import AccessDenied
 from parcours.coordination import sdo
@@ -196,3 +198,12 @@ def test_a_notification_for_an_establishment_the_actor_does_not_work_in_is_refus
     with pytest.raises(AccessDenied, match="accès"):
         sdo.accept_notification(sdo_task(d, request, "40"), actor=actor(d.foyer_pro))
     assert AdmissionRequest.objects.get(pk=request.pk).status == S.SENT
+
+
+def test_the_command_prints_the_esms_task_for_a_reader_only(d):
+    request = reach(d, S.READ)
+    out = io.StringIO()
+    call_command("sdo_task", str(request.uuid), user=d.esat_pro.user.username, stdout=out)
+    assert json.loads(out.getvalue()) == json.loads(json.dumps(sdo.esms_task(request)))
+    with pytest.raises(CommandError, match="hors du périmètre"):
+        call_command("sdo_task", str(request.uuid), user=d.savs_pro.user.username, stdout=io.StringIO())
