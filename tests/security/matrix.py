@@ -885,11 +885,10 @@ NO_LINK = (LOGIN, N404, N404, N404, N404, N404, N404, N404, N404, N404, N404, N4
 
 
 def _portal_rows() -> list[Row]:
-    from tests.security.portal_rows import accounts, day, evaluations, home, messages, privacy, projet
+    from tests.security.portal_rows import accounts, circle, day, evaluations, home, messages, privacy, projet
 
-    return [
-        row for module in (home, accounts, day, projet, messages, privacy, evaluations) for row in module.ROWS
-    ]
+    modules = (home, accounts, day, projet, messages, privacy, evaluations, circle)
+    return [row for module in modules for row in module.ROWS]
 
 
 ROWS += _portal_rows()

@@ -2,10 +2,11 @@
 
 from django import template
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from parcours.access.policy import scope_of
+from parcours.coordination.models import Notification
 from parcours.organisations.models import AuthorityAgent
 from parcours.staff.enums import Role
 from parcours.staff.models import Membership
@@ -37,44 +38,54 @@ def has_family_messages(context) -> bool:
     return _links(context)[2]
 
 
-def _links(context) -> tuple[bool, bool, bool]:
-    """(dashboards, finances, family messages) of the navigation, from the user's roles of the
-    request (`scope_of`, computed once per request and used by most pages anyway), plus one query for
-    an authority's agent. The pages themselves always check access."""
+def _links(context) -> tuple[bool, bool, bool, int]:
+    """(dashboards, finances, family messages, unread notices) of the navigation, in one query on the
+    user's row: the roles come from the request's scope when the page computed it (`scope_of`, used by
+    most pages anyway), from the same query otherwise. The pages themselves always check access."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if request is None or not getattr(user, "is_authenticated", False):
-        return False, False, False
+        return False, False, False, 0
     answer = getattr(request, "_parcours_navigation_links", None)
     if answer is None:
-        if getattr(user, "_parcours_scope", None) is not None:  # the page computed the roles already
-            scope = scope_of(user)
-            finances = bool(scope.directed or scope.gestionnaire_establishments)
-            dashboards = finances or AuthorityAgent.objects.active().filter(user=user).exists()
-            in_team = bool(scope.team or scope.directed)
-        else:  # a page that needs no roles: every answer in one query
-            finances, dashboards, in_team = (
-                get_user_model()
-                .objects.filter(pk=user.pk)
-                .annotate(
-                    directs=Exists(
-                        Membership.objects.active().filter(
-                            professional__user=OuterRef("pk"), role__in=DIRECTIONS
-                        )
-                    ),
-                    agent=Exists(AuthorityAgent.objects.active().filter(user=OuterRef("pk"))),
-                    in_team=Exists(
-                        Membership.objects.active().filter(
-                            professional__user=OuterRef("pk"), role__in=IN_AN_ESTABLISHMENT
-                        )
-                    ),
-                )
-                .values_list("directs", "agent", "in_team")
-                .get()
+        annotations = {
+            "agent": Exists(AuthorityAgent.objects.active().filter(user=OuterRef("pk"))),
+            "unread": Coalesce(
+                Subquery(
+                    Notification.objects.filter(user=OuterRef("pk"), read_at__isnull=True)
+                    .order_by()
+                    .values("user")
+                    .annotate(n=Count("pk"))
+                    .values("n")
+                ),
+                0,
+            ),
+        }
+        scope = getattr(user, "_parcours_scope", None)
+        if scope is None:  # a page that needs no roles: they come with the same query
+            annotations["directs"] = Exists(
+                Membership.objects.active().filter(professional__user=OuterRef("pk"), role__in=DIRECTIONS)
             )
-            dashboards = dashboards or finances
-        answer = request._parcours_navigation_links = (dashboards, finances, in_team)
+            annotations["in_team"] = Exists(
+                Membership.objects.active().filter(
+                    professional__user=OuterRef("pk"), role__in=IN_AN_ESTABLISHMENT
+                )
+            )
+        row = get_user_model().objects.filter(pk=user.pk).annotate(**annotations).values(*annotations).get()
+        if scope is not None:
+            finances = bool(scope.directed or scope.gestionnaire_establishments)
+            in_team = bool(scope.team or scope.directed)
+        else:
+            finances, in_team = row["directs"], row["in_team"]
+        dashboards = finances or row["agent"]
+        answer = request._parcours_navigation_links = (dashboards, finances, in_team, row["unread"])
     return answer
+
+
+@register.simple_tag(takes_context=True)
+def unread_notices(context) -> int:
+    """The signed-in user's unread notifications (the navigation's counter)."""
+    return _links(context)[3]
 
 
 @register.simple_tag
