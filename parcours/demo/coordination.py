@@ -28,6 +28,7 @@ from django.utils import timezone
 from parcours.access.enums import Category, ConsentDecision, ConsentGivenBy, ConsentHow
 from parcours.access.models import Consent
 from parcours.accounts.models import User
+from parcours.coordination import liaison
 from parcours.coordination.enums import (
     CircleRole,
     LiaisonPart,
@@ -54,7 +55,7 @@ from parcours.organisations.models import Capacity, Establishment
 from parcours.people.enums import MdphDecisionType
 from parcours.people.models import MdphDecision, Person
 from parcours.portal.models import PortalAccount
-from parcours.records.models import Admission, NeedsAssessment, ProjetPersonnalise
+from parcours.records.models import Admission
 from parcours.staff.enums import Role
 from parcours.staff.models import Membership
 
@@ -302,37 +303,6 @@ def _partner(establishment, person, today):
     return next(iter(by_category.values()), None)
 
 
-def _liaison_content(person, establishment, today) -> dict:
-    """What the file carries, part by part (the parts chosen: identity, needs, projet)."""
-    content: dict = {
-        LiaisonPart.IDENTITY: {
-            "birth_name": person.birth_name,
-            "used_name": person.used_name,
-            "first_names": person.first_names,
-            "birth_date": person.birth_date.isoformat() if person.birth_date else "",
-            "sex": person.sex,
-        }
-    }
-    assessment = (
-        NeedsAssessment.objects.filter(person=person)
-        .prefetch_related("needs__concept")
-        .order_by("-date")
-        .first()
-    )
-    content[LiaisonPart.NEEDS] = {
-        "date": assessment.date.isoformat() if assessment else "",
-        "needs": [str(need.concept) for need in assessment.needs.all()] if assessment else [],
-    }
-    projet = (
-        ProjetPersonnalise.objects.filter(person=person).prefetch_related("goals").order_by("-date").first()
-    )
-    content[LiaisonPart.PROJET] = {
-        "date": projet.date.isoformat() if projet else "",
-        "goals": [goal.title for goal in projet.goals.all()] if projet else [],
-    }
-    return content
-
-
 def create_demo_coordination(
     establishment_id: int,
     *,
@@ -467,7 +437,14 @@ def create_demo_coordination(
             to_establishment_id=to_establishment_id,
             request=accepted,
             parts=[str(part) for part in parts],
-            content=json.dumps(_liaison_content(liaison_person, establishment, today), ensure_ascii=False),
+            content=json.dumps(
+                {
+                    "version": liaison.CONTENT_VERSION,
+                    "sent_at": (now - datetime.timedelta(days=1)).isoformat(),
+                    "parts": liaison.build_content(liaison_person, parts, []),
+                },
+                ensure_ascii=False,
+            ),
             consent=consent,
             status=LiaisonStatus.SENT,
             prepared_by_id=educator_user_id,
