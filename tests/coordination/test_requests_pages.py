@@ -1,5 +1,7 @@
 """The pages of the admission requests, as the IME's team and the ESAT's team use them."""
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from parcours.access.models import AccessLogEntry
@@ -8,7 +10,15 @@ from parcours.coordination.enums import RequestStatus
 from parcours.coordination.models import AdmissionRequest
 from parcours.records.models import Admission
 from tests.conftest import assert_page_ok
+from tests.coordination.conftest import ago
 from tests.coordination.test_requests import actor, move, send
+from tests.factories import (
+    AdmissionFactory,
+    EstablishmentFactory,
+    MdphDecisionFactory,
+    PersonFactory,
+    concept,
+)
 
 
 def test_the_team_sends_requests_from_the_orientation(department, login):
@@ -115,3 +125,27 @@ def test_a_refusal_from_the_page_needs_its_reason(department, login):
     assert "Indiquez le motif du refus." in assert_page_ok(response)
     request.refresh_from_db()
     assert request.status == RequestStatus.READ
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert_page_ok(client.get(url))
+    return len(captured)
+
+
+def test_the_lists_read_as_many_rows_with_many_requests_as_with_one(department, login):
+    d = department
+    send(d)
+    services.send_requests(d.tom, d.orientation_foyer, [d.foyer], mode="internat", actor=actor(d.ime_pro))
+    esat_client, ime_client = login(d.esat_pro.user), login(d.ime_pro.user)
+    received = reverse("coordination:received", args=[d.esat.uuid])
+    person = reverse("coordination:person_requests", args=[d.tom.uuid])
+    before = (queries(esat_client, received), queries(ime_client, person))
+    for index in range(4):
+        other = EstablishmentFactory(name=f"ESAT {index}", category=concept("finess-categories", "246"))
+        services.send_requests(d.tom, d.orientation_esat, [other], mode="externat", actor=actor(d.ime_pro))
+        young = PersonFactory(opened_by=d.ime)
+        decision = MdphDecisionFactory(person=young, category="246", start_date=ago(10))
+        AdmissionFactory(person=young, establishment=d.ime, start_date=ago(100))
+        services.send_requests(young, decision, [d.esat], mode="externat", actor=actor(d.ime_pro))
+    assert (queries(esat_client, received), queries(ime_client, person)) == before
