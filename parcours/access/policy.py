@@ -21,10 +21,11 @@ Rules (business words):
   record whose identity is archived leaves their lists. The team and break-glass are unaffected:
   a person is archived long after their support ended, and one supported again is in the active
   base again.
-- Arrival: the team and the direction of an establishment that accepted the person (an admission
-  request of theirs "acceptée", or a liaison file sent to them with the person's consent and not yet
-  imported) may open the person's admission there (create in the parcours), and nothing more; once
-  admitted, they are the person's team.
+- Arrival: the team and the direction of an establishment asked to admit the person record the steps
+  of the request while it is open (update in the parcours); once they accepted the person (a request
+  "acceptée", or a liaison file sent to them with the person's consent and not yet imported) they may
+  open the person's admission there (create in the parcours); nothing more. Once admitted, they are
+  the person's team.
 - Nobody else sees anything; superusers administer reference data, not records.
 - A user's own access log (what they opened) is read by that user, by the direction of the
   establishments where they work, and by the data protection officer (permission access.view_audit).
@@ -393,29 +394,31 @@ def decide_many(user, person: Person, categories, action: str = Action.READ) -> 
         basis = next((b for b in bases if allows(b, category, action, consented, archived)), None)
         decisions[category] = Decision(True, basis) if basis else refused
     if (
-        action == Action.CREATE
+        action in (Action.CREATE, Action.UPDATE)
         and Category.PARCOURS in decisions
         and not decisions[Category.PARCOURS]
-        and arriving(user, person)
+        and arriving(user, person, action)
     ):
         decisions[Category.PARCOURS] = Decision(True, Basis.ARRIVAL)
     return decisions
 
 
-def arriving(user, person: Person) -> bool:
-    """Did one of the user's establishments (team or direction) accept the person: an admission
-    request "acceptée", or a liaison file sent to it with a consent still in force and not yet
-    imported? Never while processing of the record is restricted."""
-    from parcours.coordination.enums import LiaisonStatus, RequestStatus  # coordination uses access
+def arriving(user, person: Person, action: str = Action.CREATE) -> bool:
+    """For an update: is an admission request addressed to one of the user's establishments (team or
+    direction) still open? For a creation: did one of them accept the person, by an admission request
+    "acceptée" or a liaison file sent to it with a consent still in force and not yet imported? Never
+    while processing of the record is restricted."""
+    from parcours.coordination.enums import OPEN_STATUSES, LiaisonStatus, RequestStatus  # uses access
     from parcours.coordination.models import AdmissionRequest, LiaisonFile
 
     establishments = scope_of(user).consent_recipients
     if not establishments or person.pk is None or is_restricted(person):
         return False
+    requests = AdmissionRequest.objects.filter(person=person, establishment_id__in=establishments)
+    if action == Action.UPDATE:
+        return requests.filter(status__in=OPEN_STATUSES).exists()
     return (
-        AdmissionRequest.objects.filter(
-            person=person, establishment_id__in=establishments, status=RequestStatus.ADMISSIBLE
-        ).exists()
+        requests.filter(status=RequestStatus.ADMISSIBLE).exists()
         or LiaisonFile.objects.filter(
             person=person,
             to_establishment_id__in=establishments,

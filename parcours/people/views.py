@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from parcours.access import policy
+from parcours.access import circle, policy
 from parcours.access.api import (
     Action,
     Actor,
@@ -265,6 +265,8 @@ def person_detail(request, uuid):
         "can_read_assessments": Category.ASSESSMENTS in readable,
         "can_read_projet": Category.PROJET in readable,
         "sharing": sharing,
+        # The circle's page is for its members only (docs/access.md).
+        "circle_member": circle.membership(request.user, person) is not None,
     }
     context.update(timeline_context(request, person, readable, admissions))
     return render(request, "people/person_detail.html", context)

@@ -298,7 +298,7 @@ def test_either_side_cancels(department, who):
     assert request.status == S.CANCELLED
 
 
-def test_the_steps_of_the_establishment_asked_are_logged_on_the_consent(department):
+def test_the_steps_of_the_establishment_asked_are_logged_on_the_arrival_basis(department):
     d = department
     (request,) = send(d)
     move(d, request, S.READ)
@@ -307,7 +307,7 @@ def test_the_steps_of_the_establishment_asked_are_logged_on_the_consent(departme
         True,
         "update",
         "parcours",
-        "consent",
+        "arrival",
     )
 
 

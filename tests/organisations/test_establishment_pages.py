@@ -225,9 +225,10 @@ def test_detail_query_count_does_not_grow_with_the_data(login, django_assert_max
             MembershipFactory(establishment=establishment)
 
     grow()
-    # 14: with the read of the access log's chain head before the listing is logged, and the
-    # persons opened to the user by consent or break-glass (once per request).
-    with django_assert_max_num_queries(14):
+    # 15: with the read of the access log's chain head before the listing is logged, the persons
+    # opened to the user by consent or break-glass (once per request), and the navigation's links and
+    # unread notifications (one query).
+    with django_assert_max_num_queries(15):
         page(client.get(detail_url(establishment)))
     grow()
     with django_assert_max_num_queries(14):
