@@ -18,6 +18,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from parcours.accounts.models import User
 from parcours.demo.absences import create_demo_absences
+from parcours.demo.coordination import create_demo_coordination
 from parcours.demo.finance import plan_finance
 from parcours.demo.generator import (
     DEMO_PASSWORD,
@@ -266,5 +267,21 @@ def _generate(
         password=DEMO_PASSWORD,
         rng=generator.rng("portal"),
     )
-    counts["comptes"] = len(user_ids) + len(portal_logins)
-    return counts, generator.login_descriptions() + portal_logins, totp_uris
+    progress.phase("écriture : demandes d'admission, dossier de liaison, cercle d'accompagnement")
+    coordination_counts, coordination_logins = create_demo_coordination(
+        generator.demo_est.id,
+        educator_user_id=user_ids[LOGIN_PROFESSIONAL],
+        director_user_id=user_ids[LOGIN_DIRECTOR],
+        family_username="famille",
+        password=DEMO_PASSWORD,
+        rng=generator.rng("coordination"),
+    )
+    counts.update(coordination_counts)
+    # The partner is a professional: like the team's logins, an authentication app with its key printed.
+    for user in User.objects.filter(username__in=[username for username, _ in coordination_logins]):
+        if hasattr(user, "professional"):
+            device = TOTPDevice.objects.create(user=user, name="Démonstration", confirmed=True)
+            totp_uris[user.username] = device.config_url
+    logins = portal_logins + coordination_logins
+    counts["comptes"] = len(user_ids) + len(logins)
+    return counts, generator.login_descriptions() + logins, totp_uris

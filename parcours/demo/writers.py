@@ -15,6 +15,7 @@ from parcours.access.models import AccessLogEntry
 from parcours.accounts.models import User
 from parcours.core.crypto import encrypt_text
 from parcours.core.fields import EncryptedTextField
+from parcours.demo.coordination import LOGIN_PARTNER
 from parcours.demo.generator import DEMO_USERNAMES, PARIS
 from parcours.demo.portal import PORTAL_USERNAMES
 from parcours.finance.models import FinanceImport
@@ -105,7 +106,7 @@ def reset_demo_data(connection) -> None:
                     f"DELETE FROM sqlite_sequence WHERE name IN ({', '.join(['%s'] * len(names))})",  # noqa: S608
                     names,
                 )
-    User.objects.filter(username__in=DEMO_USERNAMES + PORTAL_USERNAMES).delete()
+    User.objects.filter(username__in=(*DEMO_USERNAMES, *PORTAL_USERNAMES, LOGIN_PARTNER)).delete()
 
 
 class Writer:
