@@ -65,6 +65,8 @@ def liaison_prepare(request, person_uuid):
     )
     preview = None
     if request.method == "POST" and request.POST.get("action") == "preview":
+        # The preview comes before the consent: it shows the person what they would agree to send.
+        form.fields["consent_given"].required = False
         if form.is_valid():
             data = form.cleaned_data
             try:

@@ -254,3 +254,24 @@ def test_the_prepare_page_is_for_those_who_write_the_parcours(department, login)
     assert login(d.esat_pro.user).get(url).status_code == 404
     send_to_esat(d, [LiaisonPart.IDENTITY])  # the ESAT now reads Tom's identity through the consent
     assert login(d.esat_pro.user).get(url).status_code == 403
+
+
+def test_the_preview_comes_before_the_consent(department, login):
+    from django.urls import reverse
+
+    d = department
+    response = login(d.ime_pro.user).post(
+        reverse("coordination:liaison_prepare", args=[d.tom.uuid]),
+        {
+            "action": "preview",
+            "from_establishment": d.ime.uuid,
+            "to_establishment": d.foyer.uuid,
+            "parts": ["identity"],
+            # As the page sends them (its defaults); the consent box is left unticked.
+            "given_by": "person",
+            "how": "signed_paper",
+        },
+    )
+    assert response.status_code == 200
+    assert "Sans le consentement de la personne" not in response.content.decode()
+    assert response.context["preview"] is not None
