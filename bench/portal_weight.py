@@ -91,6 +91,7 @@ def build_world() -> None:
         pages = addresses(world)
     logins = {
         "person": {"username": world.lea_user.username},
+        "carer": {"username": world.mother.username},
         "team": {"username": world.director.user.username, "key": device.key},
     }
     print(json.dumps({"pages": pages, "logins": logins, "password": PASSWORD}))

@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from parcours.demo.coordination import LOGIN_PARTNER
 from parcours.demo.generator import DEMO_PASSWORD, DEMO_USERNAMES
 from tests.accounts.otp import totp_code
 
@@ -30,8 +31,10 @@ def test_printed_logins_work_with_the_second_factor():
     output = out.getvalue()
     assert "Double authentification : ajoutez la clé du compte" in output
     keys = printed_keys(output)
-    assert sorted(keys) == sorted(DEMO_USERNAMES)
-    for username in DEMO_USERNAMES:
+    # The team's logins, and the partner professional of the circle (parcours/demo/coordination.py).
+    professionals = (*DEMO_USERNAMES, LOGIN_PARTNER)
+    assert sorted(keys) == sorted(professionals)
+    for username in professionals:
         assert f"otpauth://totp/Parcours%3A{username}?secret=" in output
         client = Client()
         response = client.post(reverse("accounts:login"), {"username": username, "password": DEMO_PASSWORD})

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from parcours.access.api import Actor
 from parcours.access.enums import PortalRole
+from parcours.coordination.enums import CircleRole, ThreadAudience
+from parcours.coordination.models import CircleMember, CircleMessage, CircleThread
 from parcours.portal.enums import QuestionKind
 from parcours.portal.invitations import invite
 from parcours.portal.models import Message, PortalAccount, Question, Questionnaire, Thread
@@ -140,6 +142,19 @@ def portal_world(family):
         lea, actor=team, role=PortalRole.RELATIVE, relative=grandmother, rights=["day"]
     )
     family.mother_account = PortalAccount.objects.get(user=family.mother, person=lea)
+    # Léa's circle of carers: the educator, and her mother as the family carer, with a conversation
+    # open to the family (the family's circle pages of the space are the mother's).
+    CircleMember.objects.create(
+        person=lea, user=educator.user, role=CircleRole.REFERENT, added_by=educator.user
+    )
+    CircleMember.objects.create(
+        person=lea, user=family.mother, relative=family.mother_relative, role=CircleRole.CARER,
+        added_by=educator.user,
+    )  # fmt: skip
+    family.circle_thread = CircleThread.objects.create(
+        person=lea, audience=ThreadAudience.FAMILY, subject="Vacances d'été", started_by=educator.user
+    )
+    CircleMessage.objects.create(thread=family.circle_thread, author=educator.user, body="Quelles dates ?")
     return family
 
 
@@ -149,6 +164,7 @@ ARGUMENTS: dict[str, Callable] = {
     "projet_uuid": lambda w: w.projet.uuid,
     "number": lambda w: 1,
     "thread_uuid": lambda w: w.thread.uuid,
+    "circle_thread_uuid": lambda w: w.circle_thread.uuid,
     "message_uuid": lambda w: w.thread.messages.first().uuid,
     "account_uuid": lambda w: w.mother_account.uuid,
     "invitation_uuid": lambda w: w.invitation.invitation.uuid,
@@ -192,12 +208,14 @@ def visitor_of(route: str, view) -> str:
         return "anonymous"
     if route.startswith("/portail/equipe/"):
         return "team"
+    if "/cercle/" in route:
+        return "carer"  # the circle's conversations with the family: a family carer of the circle
     return "person"
 
 
 def addresses(world) -> dict[str, list[tuple[str, str]]]:
     """The addresses to probe, by visitor: (URL name, path)."""
-    by_visitor: dict[str, list[tuple[str, str]]] = {"anonymous": [], "team": [], "person": []}
+    by_visitor: dict[str, list[tuple[str, str]]] = {"anonymous": [], "team": [], "person": [], "carer": []}
     missing = []
     for name, route, params, view in portal_urls():
         if name in NOT_PAGES:
@@ -206,7 +224,12 @@ def addresses(world) -> dict[str, list[tuple[str, str]]]:
         if unknown:
             missing.append(f"{name} ({', '.join(unknown)})")
             continue
-        path = reverse(name, kwargs={param: ARGUMENTS[param](world) for param in params})
+        if "/cercle/" in route and "thread_uuid" in params:
+            params = ["circle_thread_uuid" if param == "thread_uuid" else param for param in params]
+        kwargs = {param: ARGUMENTS[param](world) for param in params}
+        if "circle_thread_uuid" in kwargs:
+            kwargs["thread_uuid"] = kwargs.pop("circle_thread_uuid")
+        path = reverse(name, kwargs=kwargs)
         by_visitor[visitor_of(route, view)].append((name, path))
     assert not missing, (
         "Donnez leurs paramètres à ces adresses dans ARGUMENTS "

@@ -103,6 +103,8 @@ def test_every_portal_page_is_accessible_on_a_phone(family, browser, live_server
         try:
             if visitor == "person":
                 log_in_portal(page, world.lea_user.username)
+            elif visitor == "carer":
+                log_in_portal(page, world.mother.username)
             elif visitor == "team":
                 log_in_in_browser(page, world.director.user.username, totp_device(world.director.user).key)
             else:
@@ -111,7 +113,7 @@ def test_every_portal_page_is_accessible_on_a_phone(family, browser, live_server
             checked += len(pages)
             # The team's pages are the team's site (no easy-read mode); anonymous visitors have no
             # easy-read switch yet (docs/portal.md).
-            problems += check_all(page, pages, easy_read=visitor == "person")
+            problems += check_all(page, pages, easy_read=visitor in ("person", "carer"))
         finally:
             context.close()
     assert checked >= 6, f"seulement {checked} pages vérifiées"
