@@ -5,17 +5,14 @@ an e-mail that names nobody (neither the person nor the establishment), pointing
 with it, the e-mails leave once it is committed. A failure to send an e-mail loses nothing: the notice
 is in the application."""
 
-import logging
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.template.loader import render_to_string
 
 from parcours.coordination.models import Notification
-
-logger = logging.getLogger(__name__)
+from parcours.core.mail import send_each
 
 
 def notify(users, kind: str, url: str) -> list[Notification]:
@@ -30,16 +27,5 @@ def notify(users, kind: str, url: str) -> list[Notification]:
         link = settings.PARCOURS_SITE_URL.rstrip("/") + url
         subject = render_to_string("coordination/emails/notice_subject.txt").strip()
         body = render_to_string("coordination/emails/notice_body.txt", {"url": link})
-        transaction.on_commit(partial(send_notices, subject, body, addresses))
+        transaction.on_commit(partial(send_each, subject, body, addresses))
     return notices
-
-
-def send_notices(subject: str, body: str, addresses: list[str]) -> int:
-    """One e-mail per address (nobody sees the others'). A failure is logged without any address."""
-    sent = 0
-    for address in addresses:
-        try:
-            sent += send_mail(subject, body, None, [address])
-        except Exception as exc:  # noqa: BLE001 - an unreachable mail server must not lose the notice
-            logger.warning("Avis de coordination non envoyé (%s).", type(exc).__name__)
-    return sent

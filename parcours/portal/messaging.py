@@ -20,14 +20,12 @@ Rules (business words):
   a link. A notice that cannot be sent never loses the message.
 """
 
-import logging
 from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import send_mail
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Subquery
@@ -50,6 +48,7 @@ from parcours.access.api import (
 )
 from parcours.access.enums import Basis, PortalPower, PortalRole
 from parcours.access.journal import record, record_many
+from parcours.core.mail import send_each
 from parcours.organisations.models import Establishment
 from parcours.people.models import Person
 from parcours.people.services import professional_of
@@ -59,8 +58,6 @@ from parcours.records.models import Admission
 from parcours.records.services import ALLOWED_TYPES_LABEL, MAX_DOCUMENT_SIZE, detect_document_type
 from parcours.staff.enums import Role
 from parcours.staff.models import Membership
-
-logger = logging.getLogger("parcours.portal")
 
 MAX_ATTACHMENT_SIZE = MAX_DOCUMENT_SIZE
 SUBJECT_MAX_LENGTH = 200
@@ -461,16 +458,4 @@ def _notify(thread: Thread, message: Message) -> None:
     url = settings.PARCOURS_SITE_URL.rstrip("/") + link
     subject = render_to_string("portal/emails/message_subject.txt").strip()
     body = render_to_string(template, {"url": url})
-    transaction.on_commit(partial(send_notices, subject, body, recipients))
-
-
-def send_notices(subject: str, body: str, recipients: list[str]) -> int:
-    """One e-mail per recipient (nobody sees the others' addresses). A failure is logged without any
-    address or detail, and the message stays in Parcours."""
-    sent = 0
-    for address in recipients:
-        try:
-            sent += send_mail(subject, body, None, [address])
-        except Exception as exc:  # noqa: BLE001 - an unreachable mail server must not lose the message
-            logger.warning("Avis de nouveau message non envoyé (%s).", type(exc).__name__)
-    return sent
+    transaction.on_commit(partial(send_each, subject, body, recipients))
