@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "django_rq",
     "django_tasks_rq",
+    "oauth2_provider",
     "parcours.core",
     "parcours.accounts",
     "parcours.nomenclature",
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "parcours.portal",
     "parcours.finance",
     "parcours.reporting",
+    "parcours.fhir",
     "parcours.demo",
 ]
 
@@ -350,3 +352,20 @@ if not (0 <= PARCOURS_AUDIT_NIGHT_START <= 23 and 0 <= PARCOURS_AUDIT_NIGHT_END 
     raise ImproperlyConfigured(
         "PARCOURS_AUDIT_NIGHT_START et PARCOURS_AUDIT_NIGHT_END sont des heures (0 à 23)."
     )
+
+# FHIR R4 API (docs/fhir.md): OAuth2 client credentials (django-oauth-toolkit) with SMART scopes.
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "parcours.fhir.auth.SmartScopes",
+    "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("PARCOURS_FHIR_TOKEN_SECONDS", "3600")),
+    "PKCE_REQUIRED": True,
+}
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+# Resources per page of a search (the client may ask fewer or more, up to the maximum).
+PARCOURS_FHIR_PAGE_SIZE = int(os.environ.get("PARCOURS_FHIR_PAGE_SIZE", "20"))
+PARCOURS_FHIR_MAX_PAGE_SIZE = int(os.environ.get("PARCOURS_FHIR_MAX_PAGE_SIZE", "500"))
+# How long the files of a bulk export stay downloadable.
+PARCOURS_FHIR_EXPORT_HOURS = int(os.environ.get("PARCOURS_FHIR_EXPORT_HOURS", "24"))

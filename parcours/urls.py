@@ -15,5 +15,6 @@ urlpatterns = [
     path("finances/", include("parcours.finance.urls")),
     path("portail/", include("parcours.portal.urls")),
     path("coordination/", include("parcours.coordination.urls")),
+    path("fhir/", include("parcours.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -21,6 +21,17 @@ PUBLIC_URL_NAMES = {
     "portal:activate",
     "portal:activate_account",
     "portal:easy_read",
+    # The FHIR API authenticates its callers by OAuth2 bearer token, not by session (docs/fhir.md).
+    "fhir:fhir_auth:token",
+    "fhir:metadata",
+    "fhir:root",
+    "fhir:system_operation",
+    "fhir:type_operation",
+    "fhir:instance_operation",
+    "fhir:type",
+    "fhir:instance",
+    "fhir:history",
+    "fhir:vread",
 }
 
 

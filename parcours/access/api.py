@@ -3,6 +3,7 @@
 Every function here both decides (through `policy`) and leaves a trace (through `journal`).
 """
 
+import contextlib
 import contextvars
 import functools
 
@@ -35,6 +36,8 @@ __all__ = [
     "require_portal",
     "require_circle",
     "open_circle_page",
+    "may_import",
+    "require_write",
 ]
 
 visible_persons = policy.visible_persons
@@ -291,3 +294,35 @@ def open_circle_page(actor: Actor, person_uuid, category: str = Category.IDENTIT
     if not decision:
         raise Http404("Cercle introuvable.")
     return person
+
+
+IMPORT_PERMISSION = "fhir.import_records"
+
+
+def may_import(user) -> bool:
+    """May this login import records (FHIR bundles, NDJSON) into this instance, creating persons,
+    establishments and professionals? The instance's administrators only (the permission
+    `fhir.import_records`, which a superuser holds): it serves to restore or migrate records."""
+    return bool(getattr(user, "is_active", False)) and user.has_perm(IMPORT_PERMISSION)
+
+
+def require_write(actor: Actor, person: Person, category: str, action: str, obj=None) -> policy.Decision:
+    """A write through the FHIR API: decided by the policy like any other write; when the policy
+    refuses and the login may import records (`may_import`), allowed on the import basis. Logged
+    either way; refused, raises AccessDenied."""
+    decision = policy.decide(actor.user, person, category, action)
+    if not decision and may_import(actor.user) and not policy.is_restricted(person):
+        decision = policy.Decision(True, Basis.IMPORT)
+    return _enforce(actor, person, decision, category, action, obj)
+
+
+@contextlib.contextmanager
+def deferred_refusals():
+    """Within this block, a refusal is not written at once but carried by the AccessDenied raised
+    (`pending_refusal`), for the caller to write once its transaction has been rolled back (the FHIR
+    API's writes and bundles, which are not a single service function)."""
+    token = _service_depth.set(_service_depth.get() + 1)
+    try:
+        yield
+    finally:
+        _service_depth.reset(token)

@@ -47,6 +47,8 @@ class Basis(models.TextChoices):
     )
     # The circle of carers around the person (parcours.coordination).
     CIRCLE = "circle", "Membre du cercle d'accompagnement de la personne"
+    # An administrator restoring or migrating records through the FHIR API (parcours.fhir).
+    IMPORT = "import", "Import d'un dossier par l'administrateur de l'instance (FHIR)"
     VISIBLE = "visible", "Dans le périmètre d'accès de l'utilisateur (liste ou recherche)"
     NONE = "none", "Aucun droit"
 

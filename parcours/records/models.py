@@ -166,6 +166,7 @@ class NeedsAssessment(models.Model):
 class Need(models.Model):
     """One need of an assessment, coded in SERAFIN-PH besoins."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     assessment = models.ForeignKey(NeedsAssessment, on_delete=models.CASCADE, related_name="needs")
     concept = models.ForeignKey(
         Concept,
@@ -232,6 +233,7 @@ class ProjetPersonnalise(models.Model):
 
 
 class Goal(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     projet = models.ForeignKey(ProjetPersonnalise, on_delete=models.CASCADE, related_name="goals")
     title = EncryptedTextField("objectif", max_length=200)
     description = EncryptedTextField("description", blank=True)
@@ -253,6 +255,7 @@ class Goal(models.Model):
 
 
 class PlannedService(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     projet = models.ForeignKey(ProjetPersonnalise, on_delete=models.CASCADE, related_name="planned_services")
     goal = models.ForeignKey(
         Goal,
