@@ -99,3 +99,27 @@ def fhirpy_client(live_server):
         )
 
     return make
+
+
+@pytest.fixture(scope="session")
+def instance_templates(tmp_path_factory, django_db_setup, django_db_blocker):
+    from tests.fhir.instances import Templates
+
+    with django_db_blocker.unblock():
+        templates = Templates(tmp_path_factory.mktemp("instances"))
+    yield templates
+    with django_db_blocker.unblock():
+        templates.drop()
+
+
+@pytest.fixture
+def empty_instance(instance_templates, django_db_blocker):
+    """A second Parcours instance, empty but for the reference data, on its own database and server;
+    `.token` is its administrator's client (import allowed)."""
+    from tests.fhir.instances import start_instance
+
+    with django_db_blocker.unblock():
+        instance, finish = start_instance(instance_templates)
+    yield instance
+    with django_db_blocker.unblock():
+        finish()
