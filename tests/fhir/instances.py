@@ -51,7 +51,7 @@ def _env(database_url: str, media: str) -> dict:
 
 
 def _manage(env: dict, *args: str, timeout: int = 300) -> str:
-    result = subprocess.run(
+    result = subprocess.run(  # noqa: S603 (our own interpreter and project)
         [sys.executable, "-m", "django", *args], cwd=ROOT, env=env, capture_output=True, text=True,
         timeout=timeout, check=False,
     )  # fmt: skip
