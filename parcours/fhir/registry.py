@@ -55,6 +55,14 @@ class Mapping:
     def to_fhir(self, obj, ctx) -> dict:
         raise NotImplementedError
 
+    def for_persons(self, person_ids):
+        """The objects of these persons' records (for the bundles and the bulk export), or None when the
+        type is not a person's data (an Organization, a Practitioner: exported when referenced)."""
+        if self.category is None or not self.exported:
+            return None
+        lookup = f"{self.person_path}__in" if self.person_path else "pk__in"
+        return self.base_queryset().filter(**{lookup: person_ids}).order_by("pk")
+
     def last_updated(self, obj) -> datetime.datetime | None:
         return None
 
