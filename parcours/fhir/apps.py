@@ -1,4 +1,10 @@
+import importlib
+import importlib.util
+
 from django.apps import AppConfig
+
+# Modules that register named operations ($tddui-bundle, $export...) when imported.
+OPERATION_MODULES = ("parcours.fhir.exchange", "parcours.fhir.bulk")
 
 
 class FhirConfig(AppConfig):
@@ -9,3 +15,7 @@ class FhirConfig(AppConfig):
     def ready(self):
         # Every mapping registers itself when its module is imported.
         from parcours.fhir import resources  # noqa: F401
+
+        for module in OPERATION_MODULES:
+            if importlib.util.find_spec(module) is not None:
+                importlib.import_module(module)

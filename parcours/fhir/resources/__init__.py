@@ -1,3 +1,8 @@
-"""One module per group of resource types; importing them registers their mappings."""
+"""One module per group of resource types; importing the package imports them all, which registers
+their mappings (and their operations)."""
 
-from parcours.fhir.resources import patient  # noqa: F401
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
