@@ -15,6 +15,11 @@ class FhirConfig(AppConfig):
     def ready(self):
         # Every mapping registers itself when its module is imported.
         from parcours.fhir import resources  # noqa: F401
+        from parcours.fhir.retention import forget_versions
+        from parcours.retention.disposal import AFTER_DISPOSAL
+
+        if forget_versions not in AFTER_DISPOSAL:
+            AFTER_DISPOSAL.append(forget_versions)
 
         for module in OPERATION_MODULES:
             if importlib.util.find_spec(module) is not None:

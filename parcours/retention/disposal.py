@@ -202,5 +202,12 @@ HANDLERS = {
 }
 
 
+# Apps that keep copies of a person's data of their own register here what to do once any category
+# of the record has been disposed of (the FHIR API forgets the versions it kept: parcours.fhir.apps).
+AFTER_DISPOSAL: list = []
+
+
 def dispose(person: Person, category: str, action: str) -> None:
     HANDLERS[(category, action)](person)
+    for forget in AFTER_DISPOSAL:
+        forget(person)
