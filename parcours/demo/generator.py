@@ -202,6 +202,12 @@ class DemoDataError(Exception):
     """A French message for the user: why the demo data cannot be generated."""
 
 
+def row_uuid(model, row_id: int) -> uuid.UUID:
+    """A UUID derived from the row's id, for rows that got one after the generator was tuned:
+    drawing it from the random generator would change every row generated after it."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"parcours-demo:{model._meta.db_table}:{row_id}")
+
+
 def weighted_bag(weights: dict, size: int = 40) -> tuple:
     """A tuple where each key appears in proportion to its weight: bag[int(random() * len)] is a
     weighted draw, much cheaper than random.choices in hot loops."""
@@ -365,6 +371,8 @@ class DemoGenerator:
 
     def uuid(self, rng: random.Random) -> uuid.UUID:
         return uuid.UUID(int=uuid4_int(rng))
+
+    row_uuid = staticmethod(row_uuid)
 
     @staticmethod
     def d(ordinal: int | None) -> date | None:
@@ -1443,7 +1451,7 @@ class DemoGenerator:
             NeedsAssessment,
             ("id", "uuid", "person_id", "establishment_id", "date", "assessed_by_id", "comment"),
         )
-        self.table(Need, ("id", "assessment_id", "concept_id", "intensity", "comment"))
+        self.table(Need, ("id", "uuid", "assessment_id", "concept_id", "intensity", "comment"))
         self.table(
             ProjetPersonnalise,
             (
@@ -1459,11 +1467,20 @@ class DemoGenerator:
                 "agreed_at",
             ),
         )
-        self.table(Goal, ("id", "projet_id", "title", "description"))
+        self.table(Goal, ("id", "uuid", "projet_id", "title", "description"))
         self.table(Goal.needs.through, ("id", "goal_id", "concept_id"))
         self.table(
             PlannedService,
-            ("id", "projet_id", "goal_id", "concept_id", "frequency_count", "frequency_period", "comment"),
+            (
+                "id",
+                "uuid",
+                "projet_id",
+                "goal_id",
+                "concept_id",
+                "frequency_count",
+                "frequency_period",
+                "comment",
+            ),
         )
 
     def _author(self, rng, est: EstPlan, ordinal: int) -> int:
@@ -1510,9 +1527,11 @@ class DemoGenerator:
                 if len(chosen) >= 7:
                     break
             for code in chosen:
+                need_id = self.next_id(Need)
                 t[Need].rows.append(
                     (
-                        self.next_id(Need),
+                        need_id,
+                        self.row_uuid(Need, need_id),
                         aid,
                         self.nom.needs[code],
                         rng.choices((1, 2, 3, 4), (2, 4, 3, 1))[0],
@@ -1551,7 +1570,7 @@ class DemoGenerator:
                 gid = self.next_id(Goal)
                 targets = [chosen[g]] + ([chosen[g + n_goals]] if g + n_goals < len(chosen) else [])
                 title = rng.choice(texts.GOAL_TITLES.get(targets[0], ("Objectif de l'accompagnement",)))
-                t[Goal].rows.append((gid, prid, title, ""))
+                t[Goal].rows.append((gid, self.row_uuid(Goal, gid), prid, title, ""))
                 for code in targets:
                     t[Goal.needs.through].rows.append(
                         (self.next_id(Goal.needs.through), gid, self.nom.needs[code])
@@ -1571,9 +1590,11 @@ class DemoGenerator:
                     else:
                         period = rng.choice((FrequencyPeriod.DAY, FrequencyPeriod.WEEK, FrequencyPeriod.WEEK))
                     count = rng.randint(1, 3 if period == FrequencyPeriod.DAY else 5)
+                    planned_id = self.next_id(PlannedService)
                     t[PlannedService].rows.append(
                         (
-                            self.next_id(PlannedService),
+                            planned_id,
+                            self.row_uuid(PlannedService, planned_id),
                             prid,
                             gid,
                             self.nom.prestations[code],
