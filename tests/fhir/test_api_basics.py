@@ -63,3 +63,22 @@ def test_search_pages_and_logs_each_person_listed(fhir_world, fhir_client_for):
     assert first["total"] == 2 and len(first["entry"]) == 1
     assert any(link["relation"] == "next" for link in first["link"])
     assert AccessLogEntry.objects.filter(channel="fhir", action="search").count() == 1
+
+
+def test_a_revoked_client_can_no_longer_call_the_api(fhir_world, fhir_client_for, login):
+    from parcours.fhir.models import ApiClient
+    from tests.factories import UserFactory
+
+    admin_client = login(UserFactory(is_staff=True, is_superuser=True))
+    api = fhir_client_for(fhir_world.educator.user, "system/Patient.read")
+    assert api.get(f"Patient/{fhir_world.persons[0].uuid}").status_code == 200
+    client = ApiClient.objects.get()
+    response = admin_client.post(
+        "/admin/fhir/apiclient/", {"action": "revoke", "_selected_action": [client.pk]}, follow=True
+    )
+    assert response.status_code == 200
+    client.refresh_from_db()
+    assert client.revoked_at is not None
+    refused = api.get(f"Patient/{fhir_world.persons[0].uuid}")
+    assert refused.status_code == 401
+    assert refused.json()["resourceType"] == "OperationOutcome"
