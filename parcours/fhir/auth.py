@@ -6,6 +6,7 @@ resource type of the API or `*`. The token endpoint grants only the scopes the c
 with (`SmartScopes.get_available_scopes`).
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.utils import timezone
@@ -82,9 +83,11 @@ def authenticate(request) -> Caller:
     if not header.startswith("Bearer "):
         raise FhirError(401, "Jeton d'accès manquant : en-tête « Authorization: Bearer … » attendu.",
                         code="login")  # fmt: skip
+    # Looked up by its SHA-256 checksum, the indexed column (django-oauth-toolkit 3).
+    checksum = hashlib.sha256(header[len("Bearer ") :].strip().encode("utf-8")).hexdigest()
     token = (
         AccessToken.objects.select_related("application__fhir_client", "application__user")
-        .filter(token=header[len("Bearer ") :].strip())
+        .filter(token_checksum=checksum)
         .first()
     )
     if token is None or token.expires <= timezone.now():
