@@ -480,3 +480,11 @@ def test_fhirpy_creates_reads_searches_and_updates_a_patient(fhirpy_client):
     read["telecom"] = [{"system": "phone", "value": "0611111111"}]
     read.save()
     assert Person.objects.get(uuid=patient.id).phone == "0611111111"
+
+
+def test_search_includes_the_establishment_that_opened_the_record(fhir_world, fhir_client_for):
+    api = fhir_client_for(fhir_world.educator.user, "system/Patient.read", "system/Organization.read")
+    bundle = api.get("Patient", _include="Patient:organization:Organization").json()
+    included = [e["resource"] for e in bundle["entry"] if e["search"]["mode"] == "include"]
+    assert [r["id"] for r in included] == [str(fhir_world.establishment.uuid)]
+    check_resource(included[0])

@@ -134,7 +134,7 @@ class EstablishmentMapping(Mapping):
         "name": search.string_filter("name"),
     }
     sort_params = {"name": "name"}
-    includes = {"Organization:partof": "gestionnaire"}
+    includes = {"Organization:partof:Organization": "gestionnaire"}
 
     def base_queryset(self):
         return Establishment.objects.select_related("gestionnaire")
@@ -266,6 +266,8 @@ class GestionnaireMapping(Mapping):
         "name": search.string_filter("name"),
     }
     sort_params = {"name": "name"}
+    # A gestionnaire is part of nothing: the include finds no attribute and adds nothing.
+    includes = {"Organization:partof:Organization": "part_of"}
 
     def to_fhir(self, obj, ctx) -> dict:
         identifiers = [

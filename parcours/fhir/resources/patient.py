@@ -231,7 +231,7 @@ class PatientMapping(Mapping):
     }
     sort_params = {"name": "birth_name", "family": "birth_name", "birthdate": "birth_date",
                    "_lastUpdated": "updated_at"}  # fmt: skip
-    includes = {"Patient:organization": "opened_by"}
+    includes = {"Patient:organization:Organization": "opened_by"}
 
     def base_queryset(self):
         return Person.objects.select_related("opened_by")
