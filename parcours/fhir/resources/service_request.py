@@ -2,9 +2,9 @@
 besoins (JDV_J285-Besoins-SERAFIN, system https://smt.esante.gouv.fr/terminologie-SERAFINPH, the
 nomenclature's own system URL).
 
-The guide's `basedOn` (1..1, the projet personnalisé) is the person's projet in the same
-establishment in force on the assessment's date (else the latest before it); a need assessed before
-any projet carries a data-absent-reason instead. The intensity, which the guide has no element for,
+The guide's `basedOn` (1..1, the projet personnalisé) is the person's first projet in the same
+establishment written on or after the assessment (the one that answers the need), else the one in
+force that day; without any, a data-absent-reason. The intensity, which the guide has no element for,
 is the professional's analysis of the need (`orderDetail.text`, "analyseProfessionnelBesoin")."""
 
 from __future__ import annotations
@@ -35,9 +35,15 @@ INTENSITY_PREFIX = "Intensité du besoin : "
 INTENSITY_OF_LABEL = {str(level.label).lower(): level.value for level in NeedIntensity}
 
 
-def projet_for(person, establishment_id: int, day):
-    """The person's projet in this establishment in force on `day` (from the prefetched projets)."""
-    candidates = [p for p in person.projets.all() if p.establishment_id == establishment_id and p.date <= day]
+def projet_for(person, establishment_id: int, day, *, answering: bool = False):
+    """The person's projet in this establishment in force on `day` (from the prefetched projets).
+    `answering` (a need): the first projet written on or after the day, which answers it, comes first."""
+    projets = [p for p in person.projets.all() if p.establishment_id == establishment_id]
+    if answering:
+        later = [p for p in projets if p.date >= day]
+        if later:
+            return min(later, key=lambda p: (p.date, p.pk))
+    candidates = [p for p in projets if p.date <= day]
     current = [p for p in candidates if p.review_date >= day]
     chosen = current or candidates
     return max(chosen, key=lambda p: (p.date, p.pk)) if chosen else None
@@ -87,7 +93,7 @@ class ServiceRequestBesoinMapping(Mapping):
         assessment = obj.assessment
         person = assessment.person
         coding = codes.coding(BESOINS, obj.concept_id)
-        projet = projet_for(person, assessment.establishment_id, assessment.date)
+        projet = projet_for(person, assessment.establishment_id, assessment.date, answering=True)
         resource = {
             "resourceType": "ServiceRequest",
             "id": str(obj.uuid),
