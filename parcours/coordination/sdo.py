@@ -64,7 +64,7 @@ INPUTS = {
     "nomUnite": ("valueString", 0, 1),
     "categorieOrganisation": ("valueCodeableConcept", 0, 1),
     "temporaliteAccueil": ("valueCodeableConcept", 0, 1),
-    "accueilSequentiel": ("valueCodeableConcept", 0, 1),
+    "accueilSequentiel": ("valueBoolean", 0, 1),
     "modePriseCharge": ("valueCodeableConcept", 0, 1),
     "statutUnite": ("valueCodeableConcept", 0, 1),
     "dateStatutUnite": ("valueDate", 0, 1),
@@ -243,7 +243,7 @@ def accept_notification(payload, *, actor: Actor) -> list[AdmissionRequest]:
         if errors:
             raise ValidationError(prefix + " ".join(errors))
         values = task_values(task)
-        request = _find_request(values, prefix)
+        request = find_request(values, prefix)
         if "statutESMS" not in values:
             raise ValidationError(prefix + "aucun statut (statutESMS) à appliquer.")
         code = values["statutESMS"][1]
@@ -280,7 +280,7 @@ def _date(value, prefix: str) -> datetime.date | None:
         raise ValidationError(prefix + "date du statut impossible.") from exc
 
 
-def _find_request(values: dict, prefix: str) -> AdmissionRequest:
+def find_request(values: dict, prefix: str) -> AdmissionRequest:
     structure = values["idNat_Struct"]
     establishment = None
     if structure.startswith("1"):

@@ -13,9 +13,16 @@ def _concepts(system_slug: str) -> dict:
     """{pk: (system url, code, label)} and {(system url, code): pk} of a code system, read once per
     process (the nomenclatures change only with a new release of Parcours)."""
     by_pk, by_code = {}, {}
-    for pk, url, code, national, label in Concept.objects.filter(system__slug=system_slug).values_list(
+    rows = Concept.objects.filter(system__slug=system_slug).values_list(
         "pk", "system__url", "code", "national_code", "label"
-    ):
+    )
+    uses_national = any(national for _, _, _, national, _ in rows)
+    for pk, url, code, national, label in rows:
+        if uses_national and not national:
+            # A code of the CNSA numbering the national server does not publish (SERAFIN-PH 1.1.1,
+            # 2.2.1): sent as its own code it would mean another concept there. Label only.
+            by_pk[pk] = ("", "", label)
+            continue
         value = national or code
         by_pk[pk] = (url, value, label)
         by_code[(url, value)] = pk
@@ -33,7 +40,7 @@ def coding(system_slug: str, concept_pk: int) -> dict:
         clear_cache()
         entry = _concepts(system_slug)["by_pk"][concept_pk]
     url, code, label = entry
-    result = {"system": url, "code": code}
+    result = {"system": url, "code": code} if code else {}
     if label:
         result["display"] = label
     return result

@@ -90,8 +90,10 @@ def _offset(params) -> int:
         raise FhirError(400, "_offset doit être un nombre entier.", code="invalid") from None
 
 
-def filtered(mapping, params: dict[str, list[str]], ctx):
-    """The mapping's queryset filtered by the request's parameters and by what the caller may see."""
+def filtered(mapping, params: dict[str, list[str]], ctx, known: set[str] | None = None):
+    """The mapping's queryset filtered by the request's parameters and by what the caller may see.
+    `known`: the parameters some other mapping of the same type takes; one this mapping does not take
+    then matches nothing here (rather than a 400)."""
     queryset = mapping.base_queryset()
     for name, values in params.items():
         if name in COMMON:
@@ -102,6 +104,8 @@ def filtered(mapping, params: dict[str, list[str]], ctx):
             continue
         base_name = name.split(":", 1)[0]
         search = mapping.search_params.get(base_name)
+        if search is None and known and base_name in known:
+            return queryset.none()
         if search is None:
             raise FhirError(400, f"Paramètre de recherche inconnu pour {mapping.resource_type} : {name}.",
                             code="not-supported")  # fmt: skip
@@ -160,7 +164,8 @@ def search(ctx, resource_type: str, params: dict[str, list[str]], base_url: str)
         raise FhirError(404, f"Le type de ressource {resource_type} n'est pas servi par ce serveur.",
                         code="not-supported")  # fmt: skip
     size, offset = _page_size(params), _offset(params)
-    querysets = [filtered(mapping, params, ctx) for mapping in parts]
+    known = {name for mapping in parts for name in mapping.search_params}
+    querysets = [filtered(mapping, params, ctx, known) for mapping in parts]
     counts = [queryset.count() for queryset in querysets]
     total = sum(counts)
     entries, skip, wanted = [], offset, size
@@ -266,6 +271,8 @@ def write(ctx, resource_type: str, data: dict, *, resource_id=None, if_match: st
     """Create (resource_id None) or update a resource: validate, authorise, write, version.
     Returns (mapping, obj, version, created). Call inside a transaction."""
     ctx.caller.require(resource_type, WRITE)
+    if registry.parts(resource_type) and not any(part.writable for part in registry.parts(resource_type)):
+        raise FhirError(405, f"Les ressources {resource_type} sont en lecture seule.", code="not-supported")
     mapping = validation.validate(resource_type, data)
     existing = None
     if resource_id is not None:

@@ -83,6 +83,7 @@ SYSTEMS = [
         description="Catégories sociales et médico-sociales de la nomenclature FINESS.",
         source="ANS, CodeSystem TRE_R66-CategorieEtablissement (OID 1.2.250.1.213.1.6.1.8, version "
         "20260505120000) : catégories sociales et médico-sociales, MDPH et DAC.",
+        url="https://mos.esante.gouv.fr/NOS/TRE_R66-CategorieEtablissement/FHIR/TRE-R66-CategorieEtablissement",
         oid="1.2.250.1.213.1.6.1.8",
         version="20260505120000",
         columns={

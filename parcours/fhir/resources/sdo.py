@@ -189,7 +189,7 @@ def _request_named(task: dict, ctx) -> AdmissionRequest:
     """The admission request an SDOTask names (ESMS by FINESS, decision by its identifiers); the caller
     must write in that establishment's name."""
     values = sdo_format.task_values(task)
-    request = sdo_format._find_request(values, "")
+    request = sdo_format.find_request(values, "")
     ctx.authorize(
         request.person, Category.PARCOURS, Action.UPDATE, obj=request, establishment=request.establishment
     )
