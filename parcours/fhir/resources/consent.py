@@ -274,7 +274,8 @@ class SharingConsentMapping(Mapping):
         )
         categories = [CATEGORY_OF_LABEL[code["text"]] for code in provision["code"]]
         performer = data["performer"][0].get("reference") or ""
-        given_by = ConsentGivenBy.PERSON if "Patient/" in performer else ConsentGivenBy.REPRESENTATIVE
+        by_person = isinstance(ctx.written.get(performer), Person) or "Patient/" in performer
+        given_by = ConsentGivenBy.PERSON if by_person else ConsentGivenBy.REPRESENTATIVE
         how = HOW_OF_LABEL[data["sourceAttachment"]["title"]]
         witness = ""
         for verification in data.get("verification") or []:
