@@ -82,6 +82,10 @@ def reference_data(request):
 
     if not CodeSystem.objects.exists():
         load_systems(CodeSystem, Concept)
+        # The FHIR API keeps the codes of each system in memory, by primary key: new rows, new keys.
+        from parcours.fhir.codes import clear_cache
+
+        clear_cache()
 
 
 # Playwright driving Debian's headless Chromium against the live test server.

@@ -612,6 +612,7 @@ class DemoGenerator:
             Membership,
             (
                 "id",
+                "uuid",
                 "professional_id",
                 "role",
                 "establishment_id",
@@ -690,8 +691,9 @@ class DemoGenerator:
                     fte,
                 )
             )
+            mid = self.next_id(Membership)
             m_table.rows.append(
-                (self.next_id(Membership), pid, role, est.id, None, self.d(start), self.d(end))
+                (mid, row_uuid(Membership, mid), pid, role, est.id, None, self.d(start), self.d(end))
             )
             memberships.append((pid, est.id, profession, start, end))
 
@@ -733,8 +735,18 @@ class DemoGenerator:
             c_table.rows.append(
                 (self.next_id(Contract), pid, est.id, ContractType.CDI, self.d(start), None, Decimal("1.00"))
             )
+            mid = self.next_id(Membership)
             m_table.rows.append(
-                (self.next_id(Membership), pid, Role.GESTIONNAIRE_DIRECTOR, None, gid, self.d(start), None)
+                (
+                    mid,
+                    row_uuid(Membership, mid),
+                    pid,
+                    Role.GESTIONNAIRE_DIRECTOR,
+                    None,
+                    gid,
+                    self.d(start),
+                    None,
+                )
             )
             if g == 0:
                 self.login_professionals[LOGIN_GESTIONNAIRE] = pid

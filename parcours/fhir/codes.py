@@ -66,3 +66,12 @@ def concept_pk(system_slug: str, codeable: dict | None, expression: str) -> int:
         expression,
         code="code-invalid",
     )
+
+
+def pks_for_code(system_slug: str, code: str, system: str | None = None) -> list[int]:
+    """The concepts a search token `[system|]code` names in this code system (for `code=` searches)."""
+    return [
+        pk
+        for (url, value), pk in _concepts(system_slug)["by_code"].items()
+        if value == code and (system is None or url == system)
+    ]

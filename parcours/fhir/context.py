@@ -9,7 +9,7 @@ import uuid
 from django.core.exceptions import ValidationError as DjangoValidationError
 
 from parcours.access import policy
-from parcours.access.api import AccessDenied, require, require_write
+from parcours.access.api import AccessDenied, may_import, require, require_write
 from parcours.access.enums import Action
 from parcours.fhir import registry
 from parcours.fhir.outcome import FhirError, Issue, invalid
@@ -28,6 +28,14 @@ class Context:
         self.entries: dict[str, dict] = {}
         # The fullUrl of the entry being written (its urn:uuid becomes the new object's id when free).
         self.current_full_url: str = ""
+
+    @property
+    def importing(self) -> bool:
+        """The caller writes as the instance's administrator restoring or migrating records (may
+        import, and writes in the name of no establishment), not as a team."""
+        if not hasattr(self, "_importing"):
+            self._importing = may_import(self.user) and not policy.writable_establishments(self.user).exists()
+        return self._importing
 
     @property
     def actor(self):

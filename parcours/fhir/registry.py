@@ -130,9 +130,9 @@ def part_for(resource_type: str, data: dict) -> Mapping | None:
     writable mapping of the type that `accepts` it."""
     declared = set((data.get("meta") or {}).get("profile") or [])
     candidates = [mapping for mapping in parts(resource_type) if mapping.writable]
-    for mapping in candidates:
-        if declared & set(mapping.profiles):
-            return mapping
+    matching = [mapping for mapping in candidates if declared & set(mapping.profiles)]
+    if matching:
+        return next((mapping for mapping in matching if mapping.accepts(data)), matching[0])
     if declared:
         return None
     return next((mapping for mapping in candidates if mapping.accepts(data)), None)

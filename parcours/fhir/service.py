@@ -200,7 +200,9 @@ def _include(ctx, mapping, obj, include: str, included: dict) -> None:
     attribute = mapping.includes.get(include)
     if attribute is None:
         raise FhirError(400, f"_include non pris en charge : {include}.", code="not-supported")
-    target = getattr(obj, attribute, None)
+    target = obj
+    for part in attribute.split("__"):
+        target = getattr(target, part, None)
     if target is None:
         return
     target_type = include.split(":")[-1]
@@ -284,7 +286,13 @@ def write(ctx, resource_type: str, data: dict, *, resource_id=None, if_match: st
         except FhirError:
             existing = None
         if existing is not None:
-            if found_mapping is not mapping:
+            if (
+                found_mapping is not mapping
+                and found_mapping.writable
+                and (set(found_mapping.profiles) & set(mapping.profiles))
+            ):
+                mapping = found_mapping  # two mappings of one profile (an establishment, a gestionnaire)
+            elif found_mapping is not mapping:
                 raise FhirError(422, "Le profil de la ressource ne correspond pas à la ressource existante.",
                                 code="invalid", expression=f"{resource_type}.meta.profile")  # fmt: skip
             if if_match is not None and if_match.strip('W/"') != str(version_of(mapping, existing)):

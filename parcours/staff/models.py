@@ -91,6 +91,7 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A professional's place in an establishment's team, or in a gestionnaire's direction."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     professional = models.ForeignKey(Professional, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField("rôle", max_length=32, choices=Role.choices, default=Role.PROFESSIONAL)
     establishment = models.ForeignKey(

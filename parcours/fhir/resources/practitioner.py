@@ -13,9 +13,7 @@ What Parcours does not hold, and how it is sent:
   in them (no published correspondence in the project's reference data), so both are sent as text;
 - the professional's birth date and sex are staff (HR) data, not sent.
 
-A membership has no stable id of its own in Parcours (no uuid column): its id is a UUID derived (uuid5)
-from what identifies it and travels with it: the professional's and the establishment's (or
-gestionnaire's) ids, the role and the start date.
+A membership's id is its uuid, kept from one instance to the next by the import.
 
 Not a person's data: readable with the scope alone; written only by the instance's administrator
 importing records.
@@ -23,7 +21,7 @@ importing records.
 
 import uuid
 
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from parcours.core.identifiers import compact
 from parcours.fhir import search
@@ -44,36 +42,6 @@ RPPS_SYSTEM = "https://rpps.esante.gouv.fr"
 DATA_ABSENT_REASON = "http://hl7.org/fhir/StructureDefinition/data-absent-reason"
 PROFESSIONS = {str(label): value for value, label in Profession.choices}
 ROLES = {str(label): value for value, label in Role.choices}
-# The namespace of the memberships' derived ids (uuid5 of this project's URL).
-MEMBERSHIP_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://parcours.example/fhir/PractitionerRole")
-
-
-def membership_uuid(membership: Membership) -> uuid.UUID:
-    scope = membership.establishment or membership.gestionnaire
-    key = f"{membership.professional.uuid}|{scope.uuid}|{membership.role}|{membership.start_date.isoformat()}"
-    return uuid.uuid5(MEMBERSHIP_NAMESPACE, key)
-
-
-class MembershipQuerySet(QuerySet):
-    """Memberships found by their derived id (`uuid`, `uuid__in`), which is not a column: the few
-    memberships are compared in Python."""
-
-    def filter(self, *args, **kwargs):
-        wanted = None
-        if "uuid" in kwargs:
-            wanted = {str(kwargs.pop("uuid"))}
-        if "uuid__in" in kwargs:
-            wanted = {str(value) for value in kwargs.pop("uuid__in")}
-        if wanted is not None:
-            everything = Membership.objects.select_related("professional", "establishment", "gestionnaire")
-            kwargs["pk__in"] = [m.pk for m in everything if str(membership_uuid(m)) in wanted]
-        return super().filter(*args, **kwargs)
-
-    def _fetch_all(self):
-        super()._fetch_all()
-        for obj in self._result_cache:
-            if isinstance(obj, Membership):
-                obj.uuid = membership_uuid(obj)
 
 
 def _name_filter(queryset, values, ctx, name="name"):
@@ -215,11 +183,9 @@ class PractitionerRoleMapping(Mapping):
     sort_params = {"date": "start_date"}
 
     def base_queryset(self):
-        queryset = MembershipQuerySet(model=Membership)
-        return queryset.select_related("professional", "establishment", "gestionnaire")
+        return Membership.objects.select_related("professional", "establishment", "gestionnaire")
 
     def to_fhir(self, obj, ctx) -> dict:
-        obj.uuid = getattr(obj, "uuid", None) or membership_uuid(obj)
         organization = obj.establishment or obj.gestionnaire
         period = {"start": obj.start_date.isoformat()}
         if obj.end_date:
@@ -272,8 +238,7 @@ class PractitionerRoleMapping(Mapping):
                 "Rôle inconnu : le texte d'un rôle de Parcours est attendu (pas de code JDV-J47 en regard)."
             )
             raise invalid(message, "PractitionerRole.code", code="code-invalid")
-        known_id = membership_uuid(existing) if existing is not None else None
-        membership = existing or Membership()
+        membership = existing or Membership(uuid=ctx.new_uuid(Membership))
         membership.professional = professional
         membership.establishment = scope if isinstance(scope, Establishment) else None
         membership.gestionnaire = scope if isinstance(scope, Gestionnaire) else None
@@ -281,16 +246,9 @@ class PractitionerRoleMapping(Mapping):
         membership.start_date = data["period"]["start"]
         membership.end_date = data["period"].get("end")
         membership.full_clean()
-        if known_id is not None and membership_uuid(membership) != known_id:
-            message = (
-                "Le professionnel, la structure, le rôle et la date de début identifient l'appartenance : "
-                "pour les changer, créez-en une autre."
-            )
-            raise invalid(message, "PractitionerRole")
         membership.save()
         profession = _profession_of(data)
         if profession and professional.profession != profession:
             professional.profession = profession
             professional.save(update_fields=["profession"])
-        membership.uuid = membership_uuid(membership)
         return membership

@@ -55,12 +55,7 @@ def _code_filter(queryset, values, ctx, name="code"):
         pks = []
         for item in filter(None, value.split(",")):
             system, bar, code = item.rpartition("|")
-            table = codes._concepts(BESOINS)["by_code"]
-            pks += [
-                pk
-                for (url, value_code), pk in table.items()
-                if value_code == code and (not bar or url == system)
-            ]
+            pks += codes.pks_for_code(BESOINS, code, system if bar else None)
         queryset = queryset.filter(concept_id__in=pks)
     return queryset
 

@@ -208,8 +208,7 @@ def _code_filter(field: str):
             pks = []
             for item in filter(None, value.split(",")):
                 system, bar, code = item.rpartition("|")
-                table = codes._concepts(PRESTATIONS)["by_code"]
-                pks += [pk for (url, c), pk in table.items() if c == code and (not bar or url == system)]
+                pks += codes.pks_for_code(PRESTATIONS, code, system if bar else None)
             queryset = queryset.filter(**{f"{field}__in": pks})
         return queryset
 
