@@ -310,7 +310,6 @@ class SlotMapping(Mapping):
         "identifier": _slot_identifier,
     }
     sort_params = {"date": "date", "start": "date", "_lastUpdated": "recorded_at"}
-    includes = {"Slot:schedule": "person"}
 
     def base_queryset(self):
         return Presence.objects.select_related("person", "establishment", "recorded_by")
