@@ -48,6 +48,11 @@ class Mapping:
     order: int = 50
 
     # --- reading
+    def require_reader(self, ctx, obj=None) -> None:
+        """Raise a FhirError (403) when the caller may not read this type at all, whatever the person
+        (the access log: the direction and the data protection officer only). `obj`: the object read,
+        None for a search."""
+
     def base_queryset(self) -> QuerySet:
         """The queryset `to_fhir` needs (select_related / prefetch_related)."""
         return self.model.objects.all()

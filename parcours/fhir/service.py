@@ -62,6 +62,7 @@ def render(mapping, obj, ctx, *, version: int | None = None) -> dict:
 def read(ctx, resource_type: str, resource_id) -> tuple[dict, int]:
     ctx.caller.require(resource_type, READ)
     mapping, obj = find(resource_type, resource_id)
+    mapping.require_reader(ctx, obj)
     person = mapping.person_of(obj)
     if person is not None:
         ctx.authorize_read(person, mapping.category, obj)
@@ -163,6 +164,8 @@ def search(ctx, resource_type: str, params: dict[str, list[str]], base_url: str)
     if not parts:
         raise FhirError(404, f"Le type de ressource {resource_type} n'est pas servi par ce serveur.",
                         code="not-supported")  # fmt: skip
+    for mapping in parts:
+        mapping.require_reader(ctx)
     size, offset = _page_size(params), _offset(params)
     known = {name for mapping in parts for name in mapping.search_params}
     querysets = [filtered(mapping, params, ctx, known) for mapping in parts]

@@ -65,6 +65,9 @@ ENTITY_ROLE = {
 NETWORK_IP = "2"  # http://hl7.org/fhir/network-type: IP address
 
 
+REFUSAL = "Le journal des accès est réservé à la direction et au délégué à la protection des données."
+
+
 def may_read_log(user) -> bool:
     """The data protection officer, and the direction of an establishment or a gestionnaire (who read
     their teams' logs, `policy.readable_user_logs`)."""
@@ -74,13 +77,22 @@ def may_read_log(user) -> bool:
     return bool(scope.directed or scope.gestionnaire_establishments)
 
 
-def _refused(ctx, entry) -> FhirError:
-    error = FhirError(403, "Le journal des accès est réservé à la direction et au délégué à la protection "
-                      "des données.", code="forbidden")  # fmt: skip
+def _refused(ctx, entry=None) -> FhirError:
+    """The 403, with its refusal written to the log once the transaction is rolled back (on the
+    entry's person for a read; on no person for a search)."""
+    error = FhirError(403, REFUSAL, code="forbidden")
 
     def log() -> None:
-        record(ctx.actor, person=entry.person, action=Action.READ, category=Category.IDENTITY, allowed=False,
-               basis=Basis.NONE, obj=entry, details={"fhir": "AuditEvent"})  # fmt: skip
+        record(
+            ctx.actor,
+            person=entry.person if entry is not None else None,
+            action=Action.READ,
+            category=Category.IDENTITY,
+            allowed=False,
+            basis=Basis.NONE,
+            obj=entry,
+            details={"fhir": "AuditEvent"},
+        )
 
     error.pending_refusal = log
     return error
@@ -139,9 +151,12 @@ class AuditEventMapping(Mapping):
     def last_updated(self, obj):
         return obj.at
 
+    def require_reader(self, ctx, obj=None) -> None:
+        if not may_read_log(ctx.user):
+            raise _refused(ctx, obj)
+
     def to_fhir(self, obj, ctx) -> dict:
-        # The generic read and search cannot ask who may read the log: the check is made here, per
-        # caller (the scope is computed once per request).
+        # Checked again per entry (a bundle's GET, an _include): the scope is computed once per request.
         if not may_read_log(ctx.user):
             raise _refused(ctx, obj)
         professional = getattr(obj.actor, "professional", None)
