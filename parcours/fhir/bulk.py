@@ -575,40 +575,93 @@ def _references(resource: dict) -> set[str]:
     return found
 
 
+def _components(deps: list[list[int]]) -> list[int]:
+    """The strongly connected components of the reference graph (Tarjan, without recursion: a file
+    holds hundreds of thousands of resources), numbered in an order where a component comes after
+    those it references."""
+    count = len(deps)
+    index, low = [-1] * count, [0] * count
+    on_stack, stack, component = [False] * count, [], [-1] * count
+    counter = found = 0
+    for root in range(count):
+        if index[root] != -1:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, 0)]
+        while work:
+            node, position = work[-1]
+            edges = deps[node]
+            while position < len(edges):
+                target = edges[position]
+                position += 1
+                if index[target] == -1:
+                    work[-1] = (node, position)
+                    index[target] = low[target] = counter
+                    counter += 1
+                    stack.append(target)
+                    on_stack[target] = True
+                    work.append((target, 0))
+                    break
+                if on_stack[target]:
+                    low[node] = min(low[node], index[target])
+            else:
+                work.pop()
+                if work:
+                    parent = work[-1][0]
+                    low[parent] = min(low[parent], low[node])
+                if low[node] == index[node]:
+                    while True:
+                        member = stack.pop()
+                        on_stack[member] = False
+                        component[member] = found
+                        if member == node:
+                            break
+                    found += 1
+    return component
+
+
 def dependency_order(entries: list[tuple[int, dict]]) -> list[tuple[int, dict]]:
-    """What others reference first: the mappings' order, corrected by the references between the
-    resources of the file (a resource comes after those of the file it references); within that, the
-    file's order. A cycle is broken by the mappings' order."""
+    """What others reference first: a resource comes after the resources of the file it references;
+    otherwise the mappings' order (`Mapping.order`), then the file's. Resources that reference each
+    other (a CarePlan and its Goals and Tasks) are written together, in the mappings' order, after
+    what they reference and before what references them."""
     keys = {
         f"{resource['resourceType']}/{resource['id'].lower()}": index
         for index, (_, resource) in enumerate(entries)
     }
     rank = [(_order(resource), index) for index, (_, resource) in enumerate(entries)]
-    waiting = [0] * len(entries)
-    dependents: list[list[int]] = [[] for _ in entries]
+    deps: list[list[int]] = []
     for index, (_, resource) in enumerate(entries):
-        for target in _references(resource):
-            other = keys.get(target)
-            if other is not None and other != index:
-                waiting[index] += 1
-                dependents[other].append(index)
-    ready = [rank[index] for index in range(len(entries)) if not waiting[index]]
+        targets = {keys.get(target) for target in _references(resource)}
+        deps.append(sorted(target for target in targets if target is not None and target != index))
+    component = _components(deps)
+    groups: dict[int, list[int]] = {}
+    for index, number in enumerate(component):
+        groups.setdefault(number, []).append(index)
+    waiting = dict.fromkeys(groups, 0)
+    dependents: dict[int, set[int]] = {number: set() for number in groups}
+    for index, targets in enumerate(deps):
+        for target in targets:
+            if (
+                component[target] != component[index]
+                and component[index] not in dependents[component[target]]
+            ):
+                dependents[component[target]].add(component[index])
+                waiting[component[index]] += 1
+    first = {number: min(rank[index] for index in members) for number, members in groups.items()}
+    ready = [(first[number], number) for number in groups if not waiting[number]]
     heapq.heapify(ready)
-    placed = [False] * len(entries)
     ordered = []
-    while len(ordered) < len(entries):
-        if ready:
-            _, index = heapq.heappop(ready)
-            if placed[index]:
-                continue
-        else:
-            _, index = min(rank[i] for i in range(len(entries)) if not placed[i])
-        placed[index] = True
-        ordered.append(entries[index])
-        for dependent in dependents[index]:
+    while ready:
+        _, number = heapq.heappop(ready)
+        ordered.extend(entries[index] for index in sorted(groups[number], key=rank.__getitem__))
+        for dependent in dependents[number]:
             waiting[dependent] -= 1
-            if waiting[dependent] == 0 and not placed[dependent]:
-                heapq.heappush(ready, rank[dependent])
+            if not waiting[dependent]:
+                heapq.heappush(ready, (first[dependent], dependent))
     return ordered
 
 

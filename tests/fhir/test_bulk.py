@@ -432,46 +432,23 @@ def test_import_status_is_for_the_client_that_asked(fhir_world, fhir_client_for,
 
 
 def test_dependency_order_puts_what_is_referenced_first():
-    patient_id, encounter_id, other_id = (str(uuid.uuid4()) for _ in range(3))
+    first, second, third, organization = (str(uuid.uuid4()) for _ in range(4))
     order = {mapping.resource_type: mapping.order for mapping in registry.mappings()}
-    assert order["Patient"] < order["Group"]
-    lines = [
-        (
-            1,
-            {
-                "resourceType": "Group",
-                "id": encounter_id,
-                "member": [{"entity": {"reference": f"Patient/{patient_id}"}}],
-            },
-        ),
-        (
-            2,
-            {
-                "resourceType": "Patient",
-                "id": other_id,
-                "link": [{"other": {"reference": f"Patient/{patient_id}"}}],
-            },
-        ),
-        (3, {"resourceType": "Patient", "id": patient_id}),
-    ]
+    assert order["Organization"] < order["Patient"] < order["Group"]
+
+    def patient(line, key, *targets):
+        links = [{"other": {"reference": f"Patient/{target}"}} for target in targets]
+        return line, {"resourceType": "Patient", "id": key, "link": links}
+
+    group = {
+        "resourceType": "Group",
+        "id": str(uuid.uuid4()),
+        "member": [{"entity": {"reference": f"Patient/{first}"}}],
+    }
+    lines = [(1, group), patient(2, second, first), patient(3, first)]
     assert [line for line, _ in bulk.dependency_order(lines)] == [3, 2, 1]
-    # A cycle is broken by the mappings' order, then the file's.
-    cycle = [
-        (
-            1,
-            {
-                "resourceType": "Patient",
-                "id": other_id,
-                "link": [{"other": {"reference": f"Patient/{patient_id}"}}],
-            },
-        ),
-        (
-            2,
-            {
-                "resourceType": "Patient",
-                "id": patient_id,
-                "link": [{"other": {"reference": f"Patient/{other_id}"}}],
-            },
-        ),
-    ]
-    assert [line for line, _ in bulk.dependency_order(cycle)] == [1, 2]
+    # Resources referencing each other are written together, in the mappings' order then the file's,
+    # and what references them after them.
+    cited = {"resourceType": "Organization", "id": organization, "partOf": {"reference": f"Patient/{third}"}}
+    cycle = [(1, cited), patient(2, second, third), patient(3, third, second), patient(4, first)]
+    assert [line for line, _ in bulk.dependency_order(cycle)] == [2, 3, 1, 4]

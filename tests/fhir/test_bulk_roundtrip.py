@@ -9,10 +9,15 @@ from collections import Counter
 
 import pytest
 import requests
+from django.core.files.base import ContentFile
+from django.utils import timezone
 
 from parcours.fhir import registry
+from parcours.fhir.outcome import FhirError
 from parcours.fhir.resources.group import group_uuid
 from parcours.fhir.validation import check_resource
+from parcours.records.enums import AgendaKind, FrequencyPeriod, PresenceStatus
+from parcours.records.models import AgendaEntry, Document, Goal, PlannedService, Presence
 from parcours.staff.enums import Role
 from tests.factories import (
     AdmissionFactory,
@@ -23,6 +28,7 @@ from tests.factories import (
     ProjetFactory,
     RelativeFactory,
     ServiceDeliveryFactory,
+    concept,
     make_professional,
 )
 from tests.fhir.instances import ADMIN
@@ -85,7 +91,10 @@ def parsed(lines: list[str]) -> dict[str, dict]:
     resources = {}
     for line in lines:
         resource = json.loads(line)
-        check_resource(resource)
+        try:
+            check_resource(resource)
+        except FhirError as error:
+            raise AssertionError(f"{resource['resourceType']} invalide : {error.as_fhir()}") from None
         assert any(profile.startswith(TDDUI) for profile in resource["meta"]["profile"]), resource[
             "resourceType"
         ]
@@ -105,6 +114,7 @@ def build_establishment():
     """An establishment with its director and team, and the records of the persons it supports:
     admissions (one person also supported elsewhere before), relatives, needs, projet, services,
     notes."""
+    today = timezone.localdate()
     establishment = EstablishmentFactory()
     director = make_professional(establishment, role=Role.ESTABLISHMENT_DIRECTOR)
     educator = make_professional(establishment)
@@ -118,9 +128,44 @@ def build_establishment():
         RelativeFactory(person=person)
         NeedsAssessmentFactory(person=person, establishment=establishment, assessed_by=educator,
                                needs=["1.1.1.1", "1.2.1.1"])  # fmt: skip
-        ProjetFactory(person=person, establishment=establishment, author=educator)
-        ServiceDeliveryFactory(person=person, establishment=establishment)
-        NoteFactory(person=person, establishment=establishment, author=educator)
+        projet = ProjetFactory(person=person, establishment=establishment, author=educator)
+        goal = Goal.objects.create(projet=projet, title="Prendre le bus seul jusqu'à l'atelier")
+        goal.needs.add(concept("serafin-ph-besoins", "1.1.1.1"))
+        PlannedService.objects.create(
+            projet=projet,
+            goal=goal,
+            concept=concept("serafin-ph-prestations", "2.3.1.1"),
+            frequency_count=2,
+            frequency_period=FrequencyPeriod.WEEK,
+        )
+        ServiceDeliveryFactory(person=person, establishment=establishment, professional=educator)
+        note = NoteFactory(person=person, establishment=establishment, author=educator)
+        Presence.objects.create(
+            person=person,
+            establishment=establishment,
+            date=today - datetime.timedelta(days=1),
+            status=PresenceStatus.PRESENT,
+            arrived_at=datetime.time(9),
+            left_at=datetime.time(16),
+            recorded_by=educator,
+        )
+        AgendaEntry.objects.create(
+            person=person,
+            establishment=establishment,
+            kind=AgendaKind.APPOINTMENT,
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            title="Orthophoniste",
+            created_by=educator,
+        )
+        Document.objects.create(
+            person=person,
+            note=note,
+            title="Compte rendu orthophonie",
+            file=ContentFile(b"%PDF-1.4 compte rendu", name="cr.pdf"),
+            content_type="application/pdf",
+            size=21,
+            uploaded_by=educator,
+        )
     # Supported elsewhere only: not a member of the establishment's Group.
     AdmissionFactory(person=PersonFactory(opened_by=before), establishment=before)
     return establishment, director, persons
