@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from parcours.fhir import views as fhir_views
+
 urlpatterns = [
     path("", include("parcours.core.urls")),
     path("compte/", include("parcours.accounts.urls")),
@@ -15,6 +17,8 @@ urlpatterns = [
     path("finances/", include("parcours.finance.urls")),
     path("portail/", include("parcours.portal.urls")),
     path("coordination/", include("parcours.coordination.urls")),
+    # FHIR clients post transactions to the base URL itself, without the trailing slash.
+    path("fhir", fhir_views.root, name="fhir_base"),
     path("fhir/", include("parcours.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

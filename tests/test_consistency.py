@@ -22,6 +22,7 @@ PUBLIC_URL_NAMES = {
     "portal:activate_account",
     "portal:easy_read",
     # The FHIR API authenticates its callers by OAuth2 bearer token, not by session (docs/fhir.md).
+    "fhir_base",
     "fhir:fhir_auth:token",
     "fhir:metadata",
     "fhir:root",
@@ -32,6 +33,9 @@ PUBLIC_URL_NAMES = {
     "fhir:instance",
     "fhir:history",
     "fhir:vread",
+    "fhir:fhir_bulk:export_status",
+    "fhir:fhir_bulk:export_file",
+    "fhir:fhir_bulk:import_status",
 }
 
 

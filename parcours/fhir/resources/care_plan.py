@@ -231,9 +231,7 @@ class CarePlanMapping(Mapping):
 
     def write(self, data: dict, ctx, existing=None):
         person = subject_person(ctx, data, "CarePlan")
-        organisation = next(
-            (c for c in data.get("contributor") or [] if "Organization" in str(c.get("reference"))), None
-        )
+        organisation = next((c for c in data.get("contributor") or [] if c.get("reference")), None)
         establishment = resolve(ctx, organisation, "Organization", Establishment, "CarePlan.contributor")
         author = (
             resolve(ctx, data["author"], "Practitioner", Professional, "CarePlan.author")

@@ -67,7 +67,8 @@ class ServiceRequestBesoinMapping(Mapping):
     model = Need
     category = Category.ASSESSMENTS
     person_path = "assessment__person"
-    order = 30
+    # After the CarePlan its basedOn names (40).
+    order = 45
     search_params = {
         "patient": search.reference_filter("assessment__person", "Patient"),
         "subject": search.reference_filter("assessment__person", "Patient"),
