@@ -153,7 +153,6 @@ def kick_off_export(request, ctx, *, resource_type=None, obj=None):
     if obj is not None:
         require_group(ctx, obj)
         parameters["establishment"] = obj.pk
-    purge_expired()
     job = BulkJob.objects.create(
         kind=JobKind.EXPORT,
         client=ctx.caller.client,
@@ -210,7 +209,6 @@ def kick_off_import(request, ctx, **kwargs):
     if not data.strip():
         raise FhirError(400, "Corps de requête vide : des ressources FHIR en NDJSON sont attendues.",
                         code="structure")  # fmt: skip
-    purge_expired()
     job = BulkJob.objects.create(
         kind=JobKind.IMPORT,
         client=ctx.caller.client,
@@ -247,6 +245,7 @@ def run_job(job_uuid: str) -> dict:
         return {"status": "skipped"}
     job.status = JobStatus.RUNNING
     try:
+        purge_expired()
         if job.kind == JobKind.EXPORT:
             run_export(job)
         else:
@@ -737,7 +736,7 @@ def remove_files(job: BulkJob) -> None:
 
 def purge_expired() -> int:
     """Delete the files of the jobs whose lifetime is over (PARCOURS_FHIR_EXPORT_HOURS); the job
-    itself stays, as a trace."""
+    itself stays, as a trace. Run before each job, and by the task `purge_bulk_files`."""
     jobs = BulkJob.objects.filter(expires_at__lt=timezone.now(), files__isnull=False).distinct()
     count = 0
     for job in jobs:

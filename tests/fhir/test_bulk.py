@@ -282,7 +282,7 @@ def test_files_expire(fhir_world, fhir_client_for, export):
     assert not BulkFile.objects.exists()
 
 
-def test_expired_files_are_purged_at_the_next_kick_off(fhir_world, fhir_client_for, export, settings):
+def test_expired_files_are_purged_by_the_next_job(fhir_world, fhir_client_for, export, settings):
     api = fhir_client_for(fhir_world.director.user, "system/Patient.read")
     manifest_of(api, export(api))
     BulkJob.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
@@ -290,6 +290,18 @@ def test_expired_files_are_purged_at_the_next_kick_off(fhir_world, fhir_client_f
     manifest_of(api, export(api))
     assert BulkFile.objects.filter(job__expires_at__lt=timezone.now()).count() == 0
     assert BulkFile.objects.count() == 1
+
+
+def test_the_purge_task_deletes_the_expired_files(fhir_world, fhir_client_for, export):
+    from parcours.fhir.tasks import purge_bulk_files
+
+    api = fhir_client_for(fhir_world.director.user, "system/Patient.read")
+    manifest_of(api, export(api))
+    assert purge_bulk_files.call() == {"purged": 0}
+    BulkJob.objects.update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert purge_bulk_files.call() == {"purged": 1}
+    assert not BulkFile.objects.exists()
+    assert BulkJob.objects.count() == 1  # the job stays, as a trace
 
 
 def test_files_are_encrypted_at_rest(fhir_world, fhir_client_for, export):
