@@ -332,7 +332,8 @@ def bases_for_many(user, person_ids, category: str, action: str = Action.READ) -
     scope = scope_of(user)
     for index, (basis, condition) in enumerate(_basis_conditions(scope)):
         if basis == Basis.CONSENT:
-            if action not in WRITE_ACTIONS:
+            # A consent opens categories for reading only: never a write, never an export.
+            if action not in WRITE_ACTIONS and action != Action.EXPORT:
                 condition = _consent_condition(scope, category)
                 annotations[f"basis_{index}"] = Case(When(condition, then=Value(basis)), default=Value(""))
         elif allows(basis, category, action):

@@ -21,6 +21,12 @@ class FhirConfig(AppConfig):
         if forget_versions not in AFTER_DISPOSAL:
             AFTER_DISPOSAL.append(forget_versions)
 
+        from parcours.fhir.privacy import write_bundle
+        from parcours.privacy.export import ARCHIVE_WRITERS
+
+        if write_bundle not in ARCHIVE_WRITERS:
+            ARCHIVE_WRITERS.append(write_bundle)
+
         for module in OPERATION_MODULES:
             if importlib.util.find_spec(module) is not None:
                 importlib.import_module(module)

@@ -53,6 +53,11 @@ class Mapping:
         (the access log: the direction and the data protection officer only). `obj`: the object read,
         None for a search."""
 
+    def restrict(self, queryset: QuerySet, ctx) -> QuerySet:
+        """What a search may return beyond the persons the caller sees (e.g. a Group: only the
+        establishments the caller works for)."""
+        return queryset
+
     def base_queryset(self) -> QuerySet:
         """The queryset `to_fhir` needs (select_related / prefetch_related)."""
         return self.model.objects.all()

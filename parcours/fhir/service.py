@@ -114,6 +114,7 @@ def filtered(mapping, params: dict[str, list[str]], ctx, known: set[str] | None 
     if mapping.category is not None:
         lookup = f"{mapping.person_path}__in" if mapping.person_path else "pk__in"
         queryset = queryset.filter(**{lookup: policy.visible_persons(ctx.user)})
+    queryset = mapping.restrict(queryset, ctx)
     sort = params.get("_sort", [""])[-1]
     order = []
     for key in filter(None, sort.split(",")):

@@ -9,7 +9,8 @@ The archive (`write_archive`) holds:
 - `donnees.json`: the machine-readable document (shape in docs/privacy.md, `FORMAT_VERSION`);
 - `donnees.pdf`: the same content, readable, made with WeasyPrint;
 - `documents/<uuid>.<ext>`: the files of the person's documents.
-Further formats (the FHIR Bundle) are added to `ARCHIVE_WRITERS`.
+- `fhir/Bundle.json`: the record as a TDDUI Bundle, written by the fhir app (`parcours/fhir/privacy.py`),
+  which adds itself to `ARCHIVE_WRITERS`.
 """
 
 import datetime
@@ -673,8 +674,8 @@ def write_documents(data: ExportData, archive: zipfile.ZipFile) -> None:
             shutil.copyfileobj(handle, target)
 
 
-# Each writer adds its part to the archive. The FHIR Bundle of the record will be one more writer
-# (fhir/Bundle.json), built by the fhir app from the same checked read.
+# Each writer adds its part to the archive. The fhir app adds the record's TDDUI Bundle
+# (fhir/Bundle.json) when it starts.
 ARCHIVE_WRITERS: list[Callable[[ExportData, zipfile.ZipFile], None]] = [
     write_json,
     write_pdf,

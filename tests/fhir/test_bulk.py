@@ -464,3 +464,27 @@ def test_dependency_order_puts_what_is_referenced_first():
     cited = {"resourceType": "Organization", "id": organization, "partOf": {"reference": f"Patient/{third}"}}
     cycle = [(1, cited), patient(2, second, third), patient(3, third, second), patient(4, first)]
     assert [line for line, _ in bulk.dependency_order(cycle)] == [2, 3, 1, 4]
+
+
+def test_the_daily_command_purges_the_files_of_expired_jobs(fhir_world):
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.core.management import call_command
+
+    from parcours.fhir.clients import register_client
+    from parcours.fhir.models import JobKind
+
+    client, _, _ = register_client(user=fhir_world.director.user, name="x", scopes=["system/*.read"])
+    job = BulkJob.objects.create(
+        kind=JobKind.EXPORT, client=client, request_url="/fhir/$export", status=JobStatus.DONE,
+        expires_at=timezone.now() - datetime.timedelta(minutes=1),
+    )  # fmt: skip
+    stored = BulkFile(job=job, resource_type="Patient", count=1)
+    stored.file.save(f"{job.uuid}/Patient-1.ndjson", ContentFile(b"{}\n"), save=True)
+    name = stored.file.name
+    out = io.StringIO()
+    call_command("fhir_purge_exports", stdout=out)
+    assert "1 travail(s) purgé(s)" in out.getvalue()
+    assert not BulkFile.objects.filter(job=job).exists()
+    assert not stored.file.storage.exists(name)

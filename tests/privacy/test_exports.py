@@ -238,7 +238,9 @@ def test_the_export_holds_every_part_of_the_record(world, django_capture_on_comm
     titles = pdf_titles(objects)
     assert any("LEFÈVRE Élodie" in title for title in titles)
     assert {part.title for part in export.PARTS} <= set(titles)
-    assert sorted(archive.namelist()) == sorted(["donnees.json", "donnees.pdf", document["file"]])
+    assert sorted(archive.namelist()) == sorted(
+        ["donnees.json", "donnees.pdf", "fhir/Bundle.json", document["file"]]
+    )
 
 
 def test_every_exported_field_reads_in_french():
