@@ -64,18 +64,19 @@ serve-demo: $(STAMP) var/secret_key var/data_keys
 services:
 	@bash scripts/services.sh
 
-## The whole test suite, on SQLite then on PostgreSQL
+## The whole test suite, on SQLite and on PostgreSQL: the two passes run side by side (one per core),
+## each with its own media folder and Redis database; each pass's output is shown once it ends.
 test: $(STAMP) services
-	@$(MAKE) --no-print-directory test-sqlite
-	@$(MAKE) --no-print-directory test-postgresql
+	@$(MAKE) --no-print-directory -j2 --output-sync=target test-sqlite test-postgresql
 
 test-sqlite: $(STAMP)
 	@echo "== Tests sur SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL PARCOURS_TEST_MEDIA=test-media-sqlite PARCOURS_TEST_REDIS_DB=15 $(BIN)/pytest $(PYTEST_ARGS)
 
 test-postgresql: $(STAMP)
 	@echo "== Tests sur PostgreSQL =="
-	DATABASE_URL=$(PG_TEST_URL) $(BIN)/pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_TEST_URL) PARCOURS_TEST_MEDIA=test-media-postgresql PARCOURS_TEST_REDIS_DB=14 \
+		$(BIN)/pytest $(PYTEST_ARGS)
 
 quality: $(STAMP)
 	$(BIN)/ruff check parcours tests bench

@@ -34,8 +34,9 @@ beyond the request's scope), so a withdrawal or an expiry takes effect at the ne
 portal and authorities plug in here as new bases.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -66,10 +67,33 @@ class Scope:
     directed: frozenset[int]
     gestionnaires: frozenset[int]
     gestionnaire_establishments: frozenset[int]
-    # Persons whose record the user opened by an emergency access still running.
-    break_glass: frozenset[int] = frozenset()
-    # Persons whose identity an active consent opens to one of the user's establishments.
-    consented: frozenset[int] = frozenset()
+    # The user, to read the persons below when first asked (a request deciding on one person only
+    # asks about that person: `opened_for`).
+    user: object = field(default=None, compare=False, repr=False)
+
+    @cached_property
+    def _opened(self) -> tuple[frozenset[int], frozenset[int]]:
+        if self.user is None:
+            return frozenset(), frozenset()
+        return _opened_persons(self.user, set(self.team | self.directed))
+
+    @property
+    def break_glass(self) -> frozenset[int]:
+        """Persons whose record the user opened by an emergency access still running."""
+        return self._opened[0]
+
+    @property
+    def consented(self) -> frozenset[int]:
+        """Persons whose identity an active consent opens to one of the user's establishments."""
+        return self._opened[1]
+
+    def opened_for(self, person_id) -> tuple[bool, bool]:
+        """(break-glass, consent) for one person: from the sets when a list already read them, else
+        one query about this person only."""
+        if "_opened" in self.__dict__ or self.user is None:
+            return person_id in self.break_glass, person_id in self.consented
+        emergency, consented = _opened_persons(self.user, set(self.team | self.directed), person_id)
+        return person_id in emergency, person_id in consented
 
     @property
     def all_establishments(self) -> frozenset[int]:
@@ -130,36 +154,35 @@ def scope_of(user) -> Scope:
         if gestionnaires
         else set()
     )
-    break_glass, consented = _opened_persons(user, team | directed)
     scope = Scope(
         frozenset(team),
         frozenset(directed),
         frozenset(gestionnaires),
         frozenset(gestionnaire_establishments),
-        break_glass,
-        consented,
+        user=user,
     )
     user._parcours_scope = scope
     return scope
 
 
-def _opened_persons(user, establishments: set[int]) -> tuple[frozenset[int], frozenset[int]]:
+def _opened_persons(user, establishments: set[int], person_id=None) -> tuple[frozenset[int], frozenset[int]]:
     """The persons a team member or director reads beyond their establishments' own, in one query
     per request (lists then test membership instead of a subquery per row): those of the emergency
     accesses they opened and still running, and those whose identity an active consent opens to
     one of their establishments (unless processing is restricted)."""
     if not establishments:
         return frozenset(), frozenset()
+    only = {"person_id": person_id} if person_id is not None else {}
     emergencies = (
         BreakGlass.objects.active()
-        .filter(user=user)
+        .filter(user=user, **only)
         .annotate(kind=Value("b"))
         .values_list("person_id", "kind")
     )
     consents = (
         Consent.objects.active()
         .covering(Category.IDENTITY)
-        .filter(establishment_id__in=establishments)
+        .filter(establishment_id__in=establishments, **only)
         .exclude(Exists(Restriction.objects.active().filter(person_id=OuterRef("person_id"))))
         .exclude(out_of_active_base(Category.IDENTITY, person_ref="person_id"))
         .annotate(kind=Value("c"))
@@ -302,9 +325,10 @@ def bases_for(user, person: Person) -> list[str]:
         bases.append(Basis.ESTABLISHMENT_DIRECTION)
     if any(place in scope.gestionnaire_establishments for place, _ in admissions):
         bases.append(Basis.GESTIONNAIRE_DIRECTION)
-    if person.pk in scope.consented:
+    emergency, consented = scope.opened_for(person.pk)
+    if consented:
         bases.append(Basis.CONSENT)
-    if person.pk in scope.break_glass:
+    if emergency:
         bases.append(Basis.BREAK_GLASS)
     if (
         Basis.GESTIONNAIRE_DIRECTION in bases or Basis.CONSENT in bases

@@ -3,8 +3,15 @@
 
 from django.contrib import admin
 from django.utils import timezone
+from oauth2_provider.models import AccessToken, Application, Grant, IDToken, RefreshToken
 
 from parcours.fhir.models import ApiClient
+
+# The OAuth2 tables are the API's machinery: clients are registered by the command and revoked here;
+# their applications, tokens and grants are not edited by hand.
+for _model in (AccessToken, Application, Grant, IDToken, RefreshToken):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
 
 
 @admin.register(ApiClient)

@@ -1,6 +1,7 @@
 """The demo generator as a real background task, through the database backend and the RQ backend."""
 
 import io
+import os
 import signal
 
 import django_rq
@@ -20,8 +21,10 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 DB_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 RQ_TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-# A Redis database of its own, flushed before and after: the tests never touch real queues.
-RQ_QUEUES = {"default": {"URL": "redis://127.0.0.1:6379/15", "DEFAULT_TIMEOUT": 300}}
+# A Redis database of its own, flushed before and after: the tests never touch real queues. The two
+# passes of `make test` run side by side, each with its own (PARCOURS_TEST_REDIS_DB).
+REDIS_DB = int(os.environ.get("PARCOURS_TEST_REDIS_DB", "15"))
+RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:6379/{REDIS_DB}", "DEFAULT_TIMEOUT": 300}}
 
 
 def assert_tiny_data(result):

@@ -828,6 +828,9 @@ ADMIN_MODELS = [
     ("organisations_authority", lambda w: w.authority.pk, {}),
     ("finance_financialstatement", lambda w: w.statement.pk, ADMIN_READ_ONLY),
     ("finance_financeimport", lambda w: w.finance_import.pk, ADMIN_READ_ONLY),
+    # The FHIR API's clients: registered by the `fhir_client` command (the secret shown once), listed
+    # and revoked here, never added nor deleted.
+    ("fhir_apiclient", lambda w: w.api_client.pk, ADMIN_READ_ONLY),
 ]
 
 
@@ -902,6 +905,15 @@ def _coordination_rows() -> list[Row]:
 
 
 ROWS += _coordination_rows()
+
+
+def _fhir_rows() -> list[Row]:
+    from tests.security import fhir_rows
+
+    return fhir_rows.ROWS
+
+
+ROWS += _fhir_rows()
 
 
 def pdf_upload():

@@ -96,6 +96,7 @@ class World:
     finance_import: object = None
     absence: object = None
     authority: object = None
+    api_client: object = None
     users: dict = field(default_factory=dict)
     professionals: dict = field(default_factory=dict)
     # Q: another person supported in A, whose relative follows Q's space (never P's).
@@ -265,6 +266,12 @@ def build_world() -> World:
     world.authority = Authority.objects.create(
         kind=AuthorityKind.ARS, name="ARS de la région", region_code="84"
     )
+    # A system calling the FHIR API for A's director (its admin pages only; the API itself answers to
+    # tokens, tested in tests/fhir/).
+    from parcours.fhir.clients import register_client
+
+    world.api_client, _, _ = register_client(user=users["dir_a"], name="Logiciel partenaire",
+                                             scopes=["system/Patient.read"])  # fmt: skip
     return world
 
 
