@@ -453,7 +453,18 @@ def export_resources(ctx, person_ids, types, since=None, *, progress=None):
     for mapping in own:
         ids = allowed[mapping.category]
         done = 0
+        fast = getattr(mapping, "export_rows", None) if since is None else None
         for chunk in _chunks(ids, PERSON_CHUNK):
+            if fast is not None:
+                # The mapping builds its resources from rows (the service log's millions of lines).
+                for resource in fast(chunk, ctx):
+                    if referenced:
+                        _collect(resource, referenced)
+                    yield mapping.resource_type, resource
+                done += len(chunk)
+                if progress is not None:
+                    progress(f"{mapping.resource_type} {done}/{len(ids)}")
+                continue
             queryset = mapping.for_persons(chunk)
             if queryset is None:
                 break

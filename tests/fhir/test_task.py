@@ -246,3 +246,33 @@ def test_scopes_and_rights_are_enforced(fhir_world, fhir_client_for):
     outsider = fhir_client_for(fhir_world.outsider.user, "system/*.*")
     assert outsider.post("Task", resource).status_code == 403
     assert not ServiceDelivery.objects.exists()
+
+
+def test_the_bulk_export_path_writes_the_same_tasks_as_a_read(fhir_world, api):
+    """The export builds delivered services from rows (its fast path): the same resources, to the
+    byte, as the mapping's `to_fhir` — with and without a projet in force, a professional, a group."""
+    from parcours.fhir import registry
+    from parcours.fhir.context import Context
+
+    person, other = fhir_world.persons
+    day = timezone.localdate()
+    ProjetFactory(
+        person=person, establishment=fhir_world.establishment, date=day - datetime.timedelta(days=30)
+    )
+    ProjetFactory(
+        person=person, establishment=fhir_world.establishment, date=day - datetime.timedelta(days=400)
+    )
+    deliveries = [
+        ServiceDeliveryFactory(person=person, establishment=fhir_world.establishment, date=day,
+                               professional=fhir_world.educator, is_group=True),
+        ServiceDeliveryFactory(person=person, establishment=fhir_world.establishment,
+                               date=day - datetime.timedelta(days=500)),
+        ServiceDeliveryFactory(person=other, establishment=fhir_world.establishment, date=day),
+    ]  # fmt: skip
+    mapping = next(m for m in registry.parts("Task") if m.model is ServiceDelivery)
+    ctx = Context(caller=None)
+    fast = {resource["id"]: resource for resource in mapping.export_rows([person.pk, other.pk], ctx)}
+    assert set(fast) == {str(delivery.uuid) for delivery in deliveries}
+    for obj in mapping.for_persons([person.pk, other.pk]):
+        assert fast[str(obj.uuid)] == mapping.to_fhir(obj, ctx)
+        check_resource(fast[str(obj.uuid)])

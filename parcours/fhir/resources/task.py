@@ -15,6 +15,7 @@ so that a Task goes to the right one whichever the registry picks by profile.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from django.db.models import Q
 
@@ -37,6 +38,7 @@ from parcours.fhir.resources.encounter import (
 from parcours.fhir.resources.service_request import projet_for
 from parcours.nomenclature.models import Concept
 from parcours.organisations.models import Establishment
+from parcours.people.models import Person
 from parcours.records import services as records
 from parcours.records.enums import FrequencyPeriod, ProjetStatus
 from parcours.records.models import PRESTATIONS, Goal, PlannedService, ProjetPersonnalise, ServiceDelivery
@@ -312,6 +314,15 @@ class TaskPlannedMapping(_Prestation):
         return service
 
 
+def _projet_on(projets, day):
+    """`projet_for` on rows (person, establishment, date, review date, pk, uuid): the projet in force
+    that day, else the last one written before it; its uuid."""
+    candidates = [row for row in projets if row[2] <= day]
+    current = [row for row in candidates if row[3] >= day]
+    chosen = current or candidates
+    return max(chosen, key=lambda row: (row[2], row[4]))[5] if chosen else None
+
+
 @register
 class TaskDeliveredMapping(_Prestation):
     """A line of the service log: a prestation delivered on a day, for a duration, by a professional."""
@@ -336,6 +347,91 @@ class TaskDeliveredMapping(_Prestation):
 
     def is_mine(self, data: dict) -> bool:
         return data.get("intent") != "plan"
+
+    def export_rows(self, person_ids, ctx):
+        """The bulk export's fast path: the resources `render_task` writes, built from rows rather than
+        model objects (the service log is the record's largest part: 10 million lines at department
+        scale). tests/fhir/test_task.py holds the two paths to the same output."""
+        persons = dict(Person.objects.filter(pk__in=person_ids).values_list("pk", "uuid"))
+        projets: dict = defaultdict(list)
+        for row in ProjetPersonnalise.objects.filter(person_id__in=person_ids).values_list(
+            "person_id", "establishment_id", "date", "review_date", "pk", "uuid"
+        ):
+            projets[row[0], row[1]].append(row)
+        cache = ctx.__dict__.setdefault("_task_export", {})
+        if "establishments" not in cache:
+            cache["establishments"] = {
+                pk: (uuid_, finess, name)
+                for pk, uuid_, finess, name in Establishment.objects.values_list(
+                    "pk", "uuid", "finess", "name"
+                )
+            }
+            cache["professionals"] = dict(Professional.objects.values_list("pk", "uuid"))
+            cache["concepts"] = {}
+        establishments, professionals, concepts = (
+            cache["establishments"], cache["professionals"], cache["concepts"]
+        )  # fmt: skip
+        meta = {"profile": [PROFILE]}
+        rows = (
+            ServiceDelivery.objects.filter(person_id__in=person_ids)
+            .order_by("pk")
+            .values_list(
+                "uuid",
+                "person_id",
+                "establishment_id",
+                "concept_id",
+                "date",
+                "duration_minutes",
+                "professional_id",
+                "is_group",
+            )  # fmt: skip
+        )
+        for (
+            key,
+            person_id,
+            establishment_id,
+            concept_id,
+            day,
+            minutes,
+            professional_id,
+            is_group,
+        ) in rows.iterator(chunk_size=5000):
+            if concept_id not in concepts:
+                coding = codes.coding(PRESTATIONS, concept_id)
+                concepts[concept_id] = ({"coding": [coding]}, _inputs(coding))
+            code, inputs = concepts[concept_id]
+            person_uuid = persons[person_id]
+            est_uuid, finess, name = establishments[establishment_id]
+            projet = _projet_on(projets.get((person_id, establishment_id), ()), day)
+            notes = [{"text": f"Durée : {minutes} minutes"}]
+            if is_group:
+                notes.append({"text": GROUP})
+            on = day.isoformat()
+            resource = {
+                "resourceType": "Task",
+                "id": str(key),
+                "meta": meta,
+                "identifier": [{"system": SYSTEM, "value": f"3{finess}/{person_uuid.hex}-PRES-{key.hex}"}],
+                "basedOn": [
+                    {"reference": f"CarePlan/{projet}"}
+                    if projet is not None
+                    else {
+                        "extension": [absent("unknown")],
+                        "display": "Aucun projet personnalisé à cette date",
+                    }
+                ],
+                "status": "completed",
+                "intent": "unknown",
+                "code": code,
+                "for": {"reference": f"Patient/{person_uuid}"},
+                "executionPeriod": {"start": on, "end": on},
+                "requester": {"reference": f"Organization/{est_uuid}", "display": name},
+                "note": notes,
+                "input": inputs,
+            }
+            if professional_id is not None:
+                resource["owner"] = {"reference": f"Practitioner/{professionals[professional_id]}"}
+            yield resource
 
     def render_task(self, obj, ctx) -> dict:
         coding = codes.coding(PRESTATIONS, obj.concept_id)
