@@ -359,10 +359,11 @@ OAUTH2_PROVIDER = {
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("PARCOURS_FHIR_TOKEN_SECONDS", "3600")),
     "PKCE_REQUIRED": True,
 }
+# django-oauth-toolkit's own models (named here: the migrations' swappable dependencies read them).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
-OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
-OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
-OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model's name
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"  # noqa: S105 - a model's name
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"  # noqa: S105 - a model's name
 OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
 # Resources per page of a search (the client may ask fewer or more, up to the maximum).
 PARCOURS_FHIR_PAGE_SIZE = int(os.environ.get("PARCOURS_FHIR_PAGE_SIZE", "20"))
