@@ -20,12 +20,14 @@ nothing is written: the status answers 500 with an OperationOutcome naming the l
 from __future__ import annotations
 
 import datetime
+import gzip
 import heapq
 import json
 import logging
 import re
 import uuid
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 from django.conf import settings
@@ -43,6 +45,7 @@ from parcours.access import policy
 from parcours.access.api import AccessDenied, Actor, deferred_refusals
 from parcours.access.enums import Action
 from parcours.access.models import AccessLogEntry
+from parcours.core.storage import document_storage
 from parcours.fhir import operations, registry, service, tasks
 from parcours.fhir.auth import READ, WRITE, Caller, authenticate, scope_allows
 from parcours.fhir.context import Context, validation_issues
@@ -326,22 +329,31 @@ def run_export(job: BulkJob) -> None:
     since = parse_datetime(params["since"]) if params.get("since") else None
     person_ids = export_persons(job, ctx.user)
     writer = NdjsonWriter(job)
-    for resource_type, resource in export_resources(
-        ctx, person_ids, params["types"], since, progress=partial(_progress, job)
-    ):
-        writer.add(resource_type, resource)
+    try:
+        for resource_type, resource in export_resources(
+            ctx, person_ids, params["types"], since, progress=partial(_progress, job)
+        ):
+            writer.add(resource_type, resource)
+    except BaseException:
+        writer.abandon()  # the files being written end before the job's files are removed
+        raise
     writer.close()
     if not _finish(job, transaction_time=started.isoformat(timespec="milliseconds")):
         raise Cancelled
 
 
 class NdjsonWriter:
-    """One NDJSON file per resource type, cut every LINES_PER_FILE lines, each stored encrypted."""
+    """One NDJSON file per resource type, cut every LINES_PER_FILE lines, each compressed (gzip) and
+    stored encrypted. Compressing, encrypting and writing a file run in a thread of their own while the
+    export goes on (zlib and the cipher release the interpreter's lock): at department scale they
+    would otherwise cost as much as building the resources."""
 
     def __init__(self, job: BulkJob):
         self.job = job
         self.lines: dict[str, list[str]] = {}
         self.parts: Counter = Counter()
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="fhir-export")
+        self.pending: list = []
 
     def add(self, resource_type: str, resource: dict) -> None:
         lines = self.lines.setdefault(resource_type, [])
@@ -354,15 +366,31 @@ class NdjsonWriter:
         if not lines:
             return
         self.parts[resource_type] += 1
+        name = f"{self.job.uuid}/{resource_type}-{self.parts[resource_type]}.ndjson.gz"
+        self.pending = [future for future in self.pending if not future.done() or future.result()]
+        self.pending.append(self.pool.submit(_store, name, lines))
         bulk_file = BulkFile(job=self.job, resource_type=resource_type, kind="output", count=len(lines))
-        data = ("\n".join(lines) + "\n").encode()
-        bulk_file.file.save(f"{self.job.uuid}/{resource_type}-{self.parts[resource_type]}.ndjson",
-                            ContentFile(data), save=False)  # fmt: skip
+        bulk_file.file.name = name
         bulk_file.save()
+
+    def abandon(self) -> None:
+        self.lines.clear()
+        self.pool.shutdown(wait=True)
 
     def close(self) -> None:
         for resource_type in list(self.lines):
             self.flush(resource_type)
+        self.pool.shutdown(wait=True)
+        for future in self.pending:
+            future.result()  # a file that could not be written fails the job
+
+
+def _store(name: str, lines: list[str]) -> bool:
+    data = gzip.compress(("\n".join(lines) + "\n").encode(), compresslevel=1, mtime=0)
+    stored = document_storage().save(name, ContentFile(data))
+    if stored != name:
+        raise RuntimeError("Fichier d'export déjà présent.")
+    return True
 
 
 def _chunks(items: list, size: int):
@@ -852,7 +880,16 @@ def export_file(request, file_id):
         return expired
     with bulk_file.file.open("rb") as handle:
         data = handle.read()
-    return HttpResponse(data, content_type=NDJSON, headers=_expires(bulk_file.job))
+    headers = _expires(bulk_file.job)
+    if bulk_file.file.name.endswith(".gz"):
+        # Stored compressed: sent as is to a client that accepts gzip (requests, fhirpy, curl
+        # --compressed...), decompressed for the others.
+        if "gzip" in request.headers.get("Accept-Encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+        else:
+            data = gzip.decompress(data)
+    headers["Vary"] = "Accept-Encoding"
+    return HttpResponse(data, content_type=NDJSON, headers=headers)
 
 
 @fhir_endpoint

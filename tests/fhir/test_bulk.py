@@ -313,6 +313,20 @@ def test_files_are_encrypted_at_rest(fhir_world, fhir_client_for, export):
     assert b"Patient" not in raw
 
 
+def test_files_are_sent_compressed_to_a_client_that_accepts_gzip(fhir_world, fhir_client_for, export):
+    import gzip
+
+    api = fhir_client_for(fhir_world.director.user, "system/Patient.read")
+    url = manifest_of(api, export(api))["output"][0]["url"]
+    plain = api.http.get(url)
+    compressed = api.http.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert "Content-Encoding" not in plain and compressed["Content-Encoding"] == "gzip"
+    assert gzip.decompress(compressed.content) == plain.content
+    assert {json.loads(line)["id"] for line in plain.content.decode().splitlines()} == {
+        str(person.uuid) for person in fhir_world.persons
+    }
+
+
 def test_big_types_are_cut_into_several_files(fhir_world, fhir_client_for, export, monkeypatch):
     monkeypatch.setattr(bulk, "LINES_PER_FILE", 1)
     api = fhir_client_for(fhir_world.director.user, "system/Patient.read")
