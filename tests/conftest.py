@@ -126,3 +126,24 @@ def page(browser, live_server):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_session_left_on_the_test_database(django_db_setup, django_db_blocker):
+    """PostgreSQL: before the test database is dropped, name any session still connected to it (a
+    connection a test or a thread left open would make the drop fail) and end it."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        left = cursor.fetchall()
+        for pid, application, state, query in left:
+            print(f"\nsession restée ouverte sur la base de test : {pid} {application} {state} {query}")
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    connection.close()

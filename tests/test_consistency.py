@@ -30,6 +30,7 @@ PUBLIC_URL_NAMES = {
     "fhir:type_operation",
     "fhir:instance_operation",
     "fhir:type",
+    "fhir:search",
     "fhir:instance",
     "fhir:history",
     "fhir:vread",

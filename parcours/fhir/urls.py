@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(rf"^{TYPE}/{OP}$", views.operation, name="type_operation"),
     re_path(rf"^{TYPE}/{ID}/{OP}$", views.operation, name="instance_operation"),
     re_path(rf"^{TYPE}$", views.type_endpoint, name="type"),
+    re_path(rf"^{TYPE}/_search$", views.search_post, name="search"),
     re_path(rf"^{TYPE}/{ID}$", views.instance_endpoint, name="instance"),
     re_path(rf"^{TYPE}/{ID}/_history$", views.history, name="history"),
     re_path(rf"^{TYPE}/{ID}/_history/(?P<version>[0-9]{{1,9}})$", views.vread, name="vread"),

@@ -88,6 +88,20 @@ def type_endpoint(request, resource_type: str):
 
 
 @fhir_endpoint
+def search_post(request, resource_type: str):
+    """POST [type]/_search with the parameters form-encoded in the body: a search by name or birth
+    date that leaves no personal data in URLs (and so in the access logs of proxies and servers)."""
+    if request.method != "POST":
+        raise FhirError(405, "POST attendu (paramètres dans le corps, application/x-www-form-urlencoded).",
+                        code="not-supported")  # fmt: skip
+    ctx = _context(request)
+    params = {key: request.POST.getlist(key) for key in request.POST}
+    for key in request.GET:
+        params.setdefault(key, []).extend(request.GET.getlist(key))
+    return respond(service.search(ctx, resource_type, params, ctx.base_url))
+
+
+@fhir_endpoint
 def instance_endpoint(request, resource_type: str, resource_id: str):
     ctx = _context(request)
     if request.method == "GET":

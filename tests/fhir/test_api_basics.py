@@ -82,3 +82,28 @@ def test_a_revoked_client_can_no_longer_call_the_api(fhir_world, fhir_client_for
     refused = api.get(f"Patient/{fhir_world.persons[0].uuid}")
     assert refused.status_code == 401
     assert refused.json()["resourceType"] == "OperationOutcome"
+
+
+def test_tokens_are_not_stored_in_clear(fhir_world):
+    from oauth2_provider.models import AccessToken
+
+    from parcours.fhir.clients import register_client
+
+    _, client_id, secret = register_client(
+        user=fhir_world.educator.user, name="x", scopes=["system/Patient.read"]
+    )
+    token = get_token(client_id, secret)["access_token"]
+    stored = AccessToken.objects.get()
+    assert token not in (stored.token, stored.token_checksum)
+
+
+def test_a_search_may_keep_its_parameters_out_of_the_url(fhir_world, fhir_client_for):
+    person = fhir_world.persons[0]
+    api = fhir_client_for(fhir_world.educator.user, "system/Patient.read")
+    response = api.http.post(
+        "/fhir/Patient/_search", {"family": person.birth_name, "birthdate": str(person.birth_date)}
+    )
+    assert response.status_code == 200, response.content
+    bundle = response.json()
+    assert bundle["type"] == "searchset"
+    assert str(person.uuid) in [entry["resource"]["id"] for entry in bundle["entry"]]

@@ -18,6 +18,7 @@ ROWS = [
     Row("fhir:root", "GET", NOT_ALLOWED),
     Row("fhir:fhir_auth:token", "GET", NOT_ALLOWED),
     Row("fhir:type", "GET", NO_TOKEN, lambda w: {"resource_type": "Patient"}),
+    Row("fhir:search", "GET", NOT_ALLOWED, lambda w: {"resource_type": "Patient"}),
     Row(
         "fhir:instance",
         "GET",
