@@ -84,3 +84,33 @@ def record_many(
     ]
     AccessLogEntry.objects.bulk_create(entries)
     return len(entries)
+
+
+def record_bases(
+    actor: Actor,
+    bases: dict,
+    *,
+    action: str,
+    category: str,
+    object_type: str = "",
+    details: dict | None = None,
+) -> int:
+    """One allowed entry per person of `bases` (person id -> the basis it was allowed on, as
+    `policy.bases_for_many` decides a list at once), in a single INSERT."""
+    entries = [
+        AccessLogEntry(
+            actor=actor.user,
+            person_id=person_id,
+            action=action,
+            category=category,
+            allowed=True,
+            basis=basis,
+            object_type=object_type,
+            ip_address=actor.ip_address,
+            channel=actor.channel,
+            details=details or {},
+        )
+        for person_id, basis in bases.items()
+    ]
+    AccessLogEntry.objects.bulk_create(entries)
+    return len(entries)

@@ -44,7 +44,7 @@ from django.utils.http import http_date
 from parcours.access import policy
 from parcours.access.api import AccessDenied, Actor, deferred_refusals
 from parcours.access.enums import Action
-from parcours.access.models import AccessLogEntry
+from parcours.access.journal import record_bases
 from parcours.core.storage import document_storage
 from parcours.fhir import operations, registry, service, tasks
 from parcours.fhir.auth import READ, WRITE, Caller, authenticate, scope_allows
@@ -400,34 +400,15 @@ def _chunks(items: list, size: int):
 
 def exportable_persons(ctx, person_ids: list[int], categories) -> dict[str, list[int]]:
     """For each category, the persons whose record the login may export; each (person, category)
-    exported is logged, in bulk INSERTs. Only the bases that allow the export count (the policy's
-    `allows`): a consent or a gestionnaire's direction opens reading, never the export."""
+    exported is logged, in bulk INSERTs. The policy gives only the bases that allow the export: a
+    consent or a gestionnaire's direction opens reading, never the export."""
     allowed: dict[str, list[int]] = {category: [] for category in categories}
     for chunk in _chunks(sorted(person_ids), PERSON_CHUNK):
         for category in sorted(categories):
             bases = policy.bases_for_many(ctx.user, chunk, category, Action.EXPORT)
-            kept = sorted(
-                (pk, basis)
-                for pk, basis in bases.items()
-                if basis and policy.allows(basis, category, Action.EXPORT)
-            )
-            allowed[category].extend(pk for pk, _ in kept)
-            AccessLogEntry.objects.bulk_create(
-                [
-                    AccessLogEntry(
-                        actor=ctx.user,
-                        person_id=pk,
-                        action=Action.EXPORT,
-                        category=category,
-                        allowed=True,
-                        basis=basis,
-                        object_type="fhir:$export",
-                        ip_address=ctx.actor.ip_address,
-                        channel=ctx.actor.channel,
-                    )
-                    for pk, basis in kept
-                ]
-            )
+            kept = {pk: basis for pk, basis in sorted(bases.items()) if basis}
+            allowed[category].extend(kept)
+            record_bases(ctx.actor, kept, action=Action.EXPORT, category=category, object_type="fhir:$export")
     return allowed
 
 

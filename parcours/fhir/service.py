@@ -15,7 +15,7 @@ from django.db.models import Max
 
 from parcours.access import policy
 from parcours.access.enums import Action
-from parcours.access.models import AccessLogEntry
+from parcours.access.journal import record_bases
 from parcours.fhir import registry, validation
 from parcours.fhir.auth import READ, WRITE
 from parcours.fhir.context import validation_issues
@@ -137,22 +137,12 @@ def log_reads(ctx, mapping, objects, action: str = Action.SEARCH) -> list:
         persons[person.pk] = person
     bases = policy.bases_for_many(ctx.user, list(persons), mapping.category, Action.READ)
     kept = [obj for obj in objects if bases.get(mapping.person_of(obj).pk)]
-    AccessLogEntry.objects.bulk_create(
-        [
-            AccessLogEntry(
-                actor=ctx.user,
-                person=person,
-                action=action,
-                category=mapping.category,
-                allowed=True,
-                basis=bases[pk],
-                object_type=f"fhir:{mapping.resource_type}",
-                ip_address=ctx.actor.ip_address,
-                channel=ctx.actor.channel,
-            )
-            for pk, person in persons.items()
-            if bases.get(pk)
-        ]
+    record_bases(
+        ctx.actor,
+        {pk: bases[pk] for pk in persons if bases.get(pk)},
+        action=action,
+        category=mapping.category,
+        object_type=f"fhir:{mapping.resource_type}",
     )
     return kept
 

@@ -376,7 +376,7 @@ def _unknown_organization(resource):
 
 
 def _unknown_status(resource):
-    resource["extension"][0]["extension"][0]["valueCoding"]["code"] = "XXX"
+    resource["extension"][0]["extension"][0]["valueCoding"]["code"] = "STATUT-INCONNU"
     return resource
 
 

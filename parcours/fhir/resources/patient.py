@@ -19,7 +19,6 @@ import re
 from django.db.models import Q
 
 from parcours.access import policy
-from parcours.access.api import may_import
 from parcours.access.enums import Action, Category
 from parcours.core.text import fold
 from parcours.fhir import search
@@ -76,12 +75,6 @@ LOCAL_VALUE = re.compile(r"^3(?P<finess>(\d{2}|2A|2B)\d{7})/(?P<local>.+)$")
 def absent(reason: str = "unknown") -> dict:
     """The data-absent-reason extension, for an element the profile requires and Parcours does not hold."""
     return {"url": DATA_ABSENT_REASON, "valueCode": reason}
-
-
-def importing(ctx) -> bool:
-    """The caller writes as the instance's administrator restoring or migrating records (may import,
-    and writes in the name of no establishment), not as a team."""
-    return may_import(ctx.user) and not policy.writable_establishments(ctx.user).exists()
 
 
 def extension(element: dict, url: str) -> dict | None:
@@ -414,7 +407,7 @@ class PatientMapping(Mapping):
         if reference:
             establishment = ctx.resolve(reference, ["Organization"], "Patient.managingOrganization",
                                         model=Establishment)  # fmt: skip
-        if importing(ctx):
+        if ctx.importing:
             return self._import(traits, establishment, ctx, existing)
         if existing is None:
             if establishment is None:

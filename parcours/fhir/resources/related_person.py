@@ -18,7 +18,7 @@ from parcours.access.enums import Action, Category
 from parcours.fhir import search
 from parcours.fhir.outcome import Issue, invalid
 from parcours.fhir.registry import Mapping, register, tddui_profile
-from parcours.fhir.resources.patient import address, contact_traits, importing, telecoms
+from parcours.fhir.resources.patient import address, contact_traits, telecoms
 from parcours.people import services as people_services
 from parcours.people.enums import RelationshipKind
 from parcours.people.models import Person, Relative
@@ -166,7 +166,7 @@ class RelatedPersonMapping(Mapping):
         person = ctx.resolve(data["patient"], ["Patient"], "RelatedPerson.patient", model=Person)
         if existing is not None and existing.person_id != person.pk:
             raise invalid("Un proche reste rattaché à la même personne (patient).", "RelatedPerson.patient")
-        if not importing(ctx):
+        if not ctx.importing:
             if existing is None:
                 return people_services.add_relative(person, actor=ctx.actor, **fields)
             return people_services.update_relative(existing, actor=ctx.actor, **fields)
